@@ -1,0 +1,44 @@
+/*
+ * A short table of the collations that clients commonly announce. Ids are
+ * MariaDB's and MySQL's (they agree below 255).
+ */
+#include "protocol/charset.h"
+
+#include <stddef.h>
+
+static const struct sp_collation collations[] = {
+    {5, "latin1", "latin1_german1_ci"},
+    {8, "latin1", "latin1_swedish_ci"},
+    {11, "ascii", "ascii_general_ci"},
+    {28, "gbk", "gbk_chinese_ci"},
+    {33, "utf8mb3", "utf8mb3_general_ci"},
+    {45, "utf8mb4", "utf8mb4_general_ci"},
+    {46, "utf8mb4", "utf8mb4_bin"},
+    {47, "latin1", "latin1_bin"},
+    {48, "latin1", "latin1_general_ci"},
+    {63, "binary", "binary"},
+    {65, "ascii", "ascii_bin"},
+    {83, "utf8mb3", "utf8mb3_bin"},
+    {87, "gbk", "gbk_bin"},
+    {192, "utf8mb3", "utf8mb3_unicode_ci"},
+    {224, "utf8mb4", "utf8mb4_unicode_ci"},
+};
+
+const struct sp_collation *
+sp_collation_find(uint16_t id)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(collations) / sizeof(collations[0]); i++) {
+        if (collations[i].id == id) {
+            return &collations[i];
+        }
+    }
+    return NULL;
+}
+
+uint16_t
+sp_collation_normalize(uint16_t id)
+{
+    return sp_collation_find(id) != NULL ? id : SP_COLLATION_DEFAULT;
+}

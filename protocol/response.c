@@ -1,0 +1,214 @@
+/*
+ * Response tracking: the result-set grammar of the text protocol.
+ *
+ *   response   = OK | ERR | LOCAL_INFILE | resultset
+ *   resultset  = column-count column-def* [EOF] row* (EOF | OK-0xFE | ERR)
+ *
+ * and any OK or terminating EOF with SERVER_MORE_RESULTS_EXISTS is
+ * followed by another response. No I/O and no allocation.
+ */
+#include "protocol/response.h"
+
+#include "protocol/handshake.h"
+#include "protocol/packet.h"
+#include "protocol/result.h"
+
+void
+sp_response_tracker_init(struct sp_response_tracker *t, enum sp_response_mode mode,
+                         bool deprecate_eof)
+{
+    t->mode = mode;
+    t->state = mode == SP_RESPONSE_MODE_FIELD_LIST ? SP_RESPONSE_COLUMN_DEFS : SP_RESPONSE_FIRST;
+    t->deprecate_eof = deprecate_eof;
+    t->continuing = false;
+    t->last_role = SP_ROLE_OTHER;
+    t->columns_left = 0;
+    t->status = 0;
+    t->warnings = 0;
+    t->affected_rows = 0;
+    t->last_insert_id = 0;
+}
+
+/* Sets the state after an OK or a terminating EOF with status STATUS. */
+static void
+tracker_finish_result(struct sp_response_tracker *t, uint16_t status)
+{
+    t->status = status;
+    t->state = (status & SP_SERVER_MORE_RESULTS_EXISTS) ? SP_RESPONSE_FIRST : SP_RESPONSE_DONE;
+}
+
+static int
+tracker_take_ok(struct sp_response_tracker *t, const uint8_t *head, size_t avail)
+{
+    struct sp_ok_packet ok;
+    int rc;
+
+    /* The backend connection never negotiates SESSION_TRACK, so caps 0 is right. */
+    rc = sp_ok_parse(head, avail, SP_CLIENT_PROTOCOL_41, &ok);
+    if (rc != SP_OK) {
+        return SP_EPROTO;
+    }
+    t->warnings = ok.warnings;
+    t->affected_rows = ok.affected_rows;
+    t->last_insert_id = ok.last_insert_id;
+    tracker_finish_result(t, ok.status);
+    return SP_OK;
+}
+
+static int
+tracker_take_eof(struct sp_response_tracker *t, const uint8_t *head, size_t avail)
+{
+    struct sp_eof_packet eof;
+
+    if (sp_eof_parse(head, avail, &eof) != SP_OK) {
+        return SP_EPROTO;
+    }
+    t->warnings = eof.warnings;
+    tracker_finish_result(t, eof.status);
+    return SP_OK;
+}
+
+static int
+tracker_first(struct sp_response_tracker *t, uint32_t len, const uint8_t *head, size_t avail,
+              enum sp_packet_role *role)
+{
+    uint64_t ncolumns;
+
+    switch (sp_response_classify(head, avail < len ? avail : len, true, t->deprecate_eof)) {
+    case SP_RESPONSE_OK:
+        *role = SP_ROLE_OK;
+        return tracker_take_ok(t, head, avail);
+    case SP_RESPONSE_ERR:
+        *role = SP_ROLE_ERR;
+        t->state = SP_RESPONSE_DONE;
+        return SP_OK;
+    case SP_RESPONSE_LOCAL_INFILE:
+        *role = SP_ROLE_LOCAL_INFILE;
+        t->state = SP_RESPONSE_DONE;
+        return SP_OK;
+    case SP_RESPONSE_EOF:
+        return SP_EPROTO;
+    case SP_RESPONSE_DATA:
+        break;
+    }
+
+    if (sp_column_count_parse(head, avail, &ncolumns) != SP_OK || ncolumns == 0) {
+        return SP_EPROTO;
+    }
+    t->columns_left = ncolumns;
+    t->state = SP_RESPONSE_COLUMN_DEFS;
+    *role = SP_ROLE_COLUMN_COUNT;
+    return SP_OK;
+}
+
+static int
+tracker_rows(struct sp_response_tracker *t, uint32_t len, const uint8_t *head, size_t avail,
+             enum sp_packet_role *role)
+{
+    switch (sp_response_classify(head, avail < len ? avail : len, false, t->deprecate_eof)) {
+    case SP_RESPONSE_ERR:
+        *role = SP_ROLE_ERR;
+        t->state = SP_RESPONSE_DONE;
+        return SP_OK;
+    case SP_RESPONSE_EOF:
+        *role = SP_ROLE_ROWS_END;
+        return tracker_take_eof(t, head, avail);
+    case SP_RESPONSE_OK:
+        *role = SP_ROLE_ROWS_END;
+        return tracker_take_ok(t, head, avail);
+    default:
+        *role = SP_ROLE_ROW;
+        return SP_OK;
+    }
+}
+
+static int
+tracker_column_defs(struct sp_response_tracker *t, uint32_t len, const uint8_t *head,
+                    size_t avail, enum sp_packet_role *role)
+{
+    enum sp_response_kind kind;
+
+    kind = sp_response_classify(head, avail < len ? avail : len, false, false);
+
+    if (t->mode == SP_RESPONSE_MODE_FIELD_LIST) {
+        /* COM_FIELD_LIST: definitions until an EOF (or an ERR first). */
+        if (kind == SP_RESPONSE_ERR) {
+            *role = SP_ROLE_ERR;
+            t->state = SP_RESPONSE_DONE;
+            return SP_OK;
+        }
+        if (kind == SP_RESPONSE_EOF || (t->deprecate_eof && kind == SP_RESPONSE_OK)) {
+            *role = SP_ROLE_ROWS_END;
+            return kind == SP_RESPONSE_EOF ? tracker_take_eof(t, head, avail)
+                                           : tracker_take_ok(t, head, avail);
+        }
+        *role = SP_ROLE_COLUMN_DEF;
+        return SP_OK;
+    }
+
+    if (kind != SP_RESPONSE_DATA || t->columns_left == 0) {
+        return SP_EPROTO;
+    }
+    *role = SP_ROLE_COLUMN_DEF;
+    t->columns_left--;
+    if (t->columns_left == 0) {
+        t->state = t->deprecate_eof ? SP_RESPONSE_ROWS : SP_RESPONSE_COLUMNS_EOF;
+    }
+    return SP_OK;
+}
+
+int
+sp_response_tracker_feed(struct sp_response_tracker *t, uint32_t len, const uint8_t *head,
+                         size_t avail, enum sp_packet_role *role)
+{
+    int rc;
+
+    if (t->continuing) {
+        *role = t->last_role;
+        t->continuing = len == SP_PACKET_MAX_PAYLOAD;
+        return SP_OK;
+    }
+
+    if (avail > len) {
+        avail = len;
+    }
+    if (avail < len && avail < SP_RESPONSE_HEAD_MAX) {
+        return SP_EINVAL; /* the caller broke the contract on HEAD */
+    }
+
+    switch (t->state) {
+    case SP_RESPONSE_FIRST:
+        if (t->mode == SP_RESPONSE_MODE_SINGLE) {
+            *role = (len > 0 && head[0] == SP_PACKET_ERR) ? SP_ROLE_ERR : SP_ROLE_OTHER;
+            t->state = SP_RESPONSE_DONE;
+            rc = SP_OK;
+            break;
+        }
+        rc = tracker_first(t, len, head, avail, role);
+        break;
+    case SP_RESPONSE_COLUMN_DEFS:
+        rc = tracker_column_defs(t, len, head, avail, role);
+        break;
+    case SP_RESPONSE_COLUMNS_EOF:
+        if (sp_response_classify(head, avail, false, false) != SP_RESPONSE_EOF) {
+            return SP_EPROTO;
+        }
+        *role = SP_ROLE_COLUMNS_EOF;
+        t->state = SP_RESPONSE_ROWS;
+        rc = SP_OK;
+        break;
+    case SP_RESPONSE_ROWS:
+        rc = tracker_rows(t, len, head, avail, role);
+        break;
+    case SP_RESPONSE_DONE:
+    default:
+        return SP_EPROTO;
+    }
+
+    if (rc != SP_OK) {
+        return rc;
+    }
+    t->last_role = *role;
+    t->continuing = len == SP_PACKET_MAX_PAYLOAD;
+    return SP_OK;
+}

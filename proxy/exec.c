@@ -1,0 +1,921 @@
+/*
+ * Plan execution: legs, preliminary commands, response streaming with
+ * sequence-id rewriting and EOF translation, and result merging for
+ * multi-shard writes. See exec.h for the model.
+ *
+ * Every leg's backend delivers bytes through sp_exec_on_backend_data; the
+ * leg walks them packet by packet with a response tracker and, for each
+ * packet, forwards it, drops it, replaces it, or (a scatter leg whose turn
+ * has not come) leaves it in the backend's buffer.
+ */
+#include "proxy/exec.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "protocol/charset.h"
+#include "protocol/command.h"
+#include "protocol/handshake.h"
+#include "protocol/packet.h"
+#include "protocol/result.h"
+#include "proxy/backend.h"
+#include "proxy/log.h"
+#include "proxy/session.h"
+#include "proxy/worker.h"
+
+/* A waiting scatter leg stops reading its backend past this many buffered bytes. */
+#define LEG_BUFFER_MAX (1u << 20)
+
+enum leg_action {
+    LEG_FORWARD,   /* copy the packet to the client */
+    LEG_DROP,      /* consume it */
+    LEG_REPLACED,  /* consume it; a replacement is already in the client buffer */
+    LEG_WAIT       /* leave it: this leg may not write to the client yet */
+};
+
+static void exec_leg_process(struct sp_leg *leg);
+static void exec_leg_next_step(struct sp_leg *leg);
+static void exec_maybe_finish(struct sp_session *s);
+
+static uint32_t
+exec_endpoint(const struct sp_session *s, uint32_t shard)
+{
+    const struct sp_proxy *proxy = s->worker->proxy;
+    uint32_t user = (uint32_t)(s->user - proxy->users);
+
+    return shard * (uint32_t)proxy->nusers + user;
+}
+
+static bool
+client_deprecate_eof(const struct sp_session *s)
+{
+    return (s->caps & SP_CLIENT_DEPRECATE_EOF) != 0;
+}
+
+/* Appends the packet that ends a result set, as the client negotiated it. */
+static int
+exec_append_rows_end(struct sp_session *s, uint16_t status, uint16_t warnings)
+{
+    size_t start;
+    int rc;
+
+    rc = sp_packet_begin(&s->out, &start);
+    if (rc != SP_OK) {
+        return rc;
+    }
+    if (client_deprecate_eof(s)) {
+        struct sp_ok_packet ok;
+
+        memset(&ok, 0, sizeof(ok));
+        ok.status = status;
+        ok.warnings = warnings;
+        rc = sp_ok_build(&s->out, &ok, s->caps, SP_PACKET_EOF);
+    } else {
+        struct sp_eof_packet eof = {.warnings = warnings, .status = status};
+
+        rc = sp_eof_build(&s->out, &eof);
+    }
+    if (rc != SP_OK) {
+        return rc;
+    }
+    return sp_packet_end(&s->out, start, &s->seq);
+}
+
+static bool
+exec_is_streaming(const struct sp_exec *ex)
+{
+    return ex->kind == SP_PLAN_SINGLE || ex->kind == SP_PLAN_SCATTER_ROWS;
+}
+
+/* Whether LEG may write to the client now. */
+static bool
+exec_leg_is_active(const struct sp_leg *leg)
+{
+    const struct sp_exec *ex = &leg->session->exec;
+
+    return ex->kind != SP_PLAN_SCATTER_ROWS || ex->active == leg->index;
+}
+
+/* Records the ERR packet PAYLOAD as LEG's outcome. */
+static void
+exec_leg_record_err(struct sp_leg *leg, const uint8_t *payload, size_t len)
+{
+    struct sp_err_packet errp;
+
+    leg->failed = true;
+    if (sp_err_parse(payload, len, &errp) == SP_OK) {
+        sp_error_set(&leg->error, errp.code, errp.sqlstate, "%.*s", (int)errp.message.len,
+                     errp.message.ptr);
+    } else {
+        sp_error_set(&leg->error, SP_ER_UNKNOWN_ERROR, "HY000", "malformed ERR packet from shard");
+    }
+}
+
+/*
+ * Decides what to do with a packet of ROLE on a streaming plan. May append
+ * a replacement to the client buffer (LEG_REPLACED).
+ */
+static enum leg_action
+exec_stream_action(struct sp_leg *leg, enum sp_packet_role role, uint16_t status,
+                   uint16_t warnings)
+{
+    struct sp_session *s = leg->session;
+    struct sp_exec *ex = &s->exec;
+    bool last = leg->index + 1 == ex->nlegs;
+
+    if (ex->kind == SP_PLAN_SINGLE) {
+        if (role == SP_ROLE_COLUMNS_EOF && client_deprecate_eof(s)) {
+            return LEG_DROP;
+        }
+        if (role == SP_ROLE_ROWS_END && client_deprecate_eof(s) != leg->tracker.deprecate_eof) {
+            return exec_append_rows_end(s, status, warnings) == SP_OK ? LEG_REPLACED : LEG_DROP;
+        }
+        return LEG_FORWARD;
+    }
+
+    /* SCATTER_ROWS: definitions of other legs are dropped whenever they come. */
+    switch (role) {
+    case SP_ROLE_COLUMN_COUNT:
+        if (!exec_leg_is_active(leg)) {
+            return LEG_DROP;
+        }
+        leg->forward_header = !ex->header_sent && !ex->client_failed;
+        ex->header_sent = true;
+        return leg->forward_header ? LEG_FORWARD : LEG_DROP;
+    case SP_ROLE_COLUMN_DEF:
+        return exec_leg_is_active(leg) && leg->forward_header ? LEG_FORWARD : LEG_DROP;
+    case SP_ROLE_COLUMNS_EOF:
+        return exec_leg_is_active(leg) && leg->forward_header && !client_deprecate_eof(s)
+                   ? LEG_FORWARD
+                   : LEG_DROP;
+    default:
+        break;
+    }
+
+    if (!exec_leg_is_active(leg)) {
+        return LEG_WAIT;
+    }
+    if (ex->client_failed) {
+        return LEG_DROP;
+    }
+
+    switch (role) {
+    case SP_ROLE_ROW:
+        return LEG_FORWARD;
+    case SP_ROLE_ROWS_END:
+        ex->warnings = (uint16_t)(ex->warnings + warnings);
+        if (!last) {
+            return LEG_DROP;
+        }
+        status &= (uint16_t)~SP_SERVER_MORE_RESULTS_EXISTS;
+        ex->terminated = true;
+        return exec_append_rows_end(s, status, ex->warnings) == SP_OK ? LEG_REPLACED : LEG_DROP;
+    case SP_ROLE_ERR:
+        ex->client_failed = true;
+        ex->terminated = true;
+        return LEG_FORWARD;
+    default:
+        /* An OK where rows were expected (SELECT ... INTO): merged at the end. */
+        return LEG_DROP;
+    }
+}
+
+/* Records a packet of a merged plan: nothing reaches the client until the end. */
+static void
+exec_merge_record(struct sp_leg *leg, enum sp_packet_role role, const uint8_t *payload,
+                  size_t avail)
+{
+    switch (role) {
+    case SP_ROLE_ERR:
+        exec_leg_record_err(leg, payload, avail);
+        break;
+    case SP_ROLE_COLUMN_COUNT:
+        leg->got_result_set = true;
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+exec_leg_emit_failure(struct sp_leg *leg)
+{
+    struct sp_session *s = leg->session;
+    struct sp_exec *ex = &s->exec;
+
+    if (!exec_is_streaming(ex) || ex->client_failed) {
+        return;
+    }
+    if (leg->stream_left > 0 && leg->stream_forward) {
+        /* The client is in the middle of a packet: nothing valid can follow. */
+        ex->broken = true;
+        return;
+    }
+    if (sp_session_append_err(s, &leg->error) != SP_OK) {
+        ex->broken = true;
+        return;
+    }
+    ex->client_failed = true;
+    ex->sent_anything = true;
+}
+
+/* Keeps LEG's backend with the session, or returns it to the pool. */
+static void
+exec_leg_release(struct sp_leg *leg)
+{
+    struct sp_session *s = leg->session;
+    struct sp_exec *ex = &s->exec;
+    struct sp_backend *be = leg->backend;
+    struct sp_held_backend *held = &s->held[leg->shard];
+    uint16_t status = leg->tracker.status;
+    bool in_trans, pinned;
+
+    if (be == NULL) {
+        return;
+    }
+    leg->backend = NULL;
+    be->leg = NULL;
+
+    if (s->state == SP_SESSION_CLOSING) {
+        sp_backend_close(be, "client session closed");
+        return;
+    }
+
+    if (!leg->failed) {
+        if (ex->use_db.len > 0 && ex->use_db.len <= SP_BACKEND_DB_MAX) {
+            memcpy(be->db, ex->use_db.ptr, ex->use_db.len);
+            be->dblen = ex->use_db.len;
+        }
+        s->autocommit = (status & SP_SERVER_STATUS_AUTOCOMMIT) != 0;
+    }
+
+    in_trans = (status & SP_SERVER_STATUS_IN_TRANS) != 0 ||
+               (leg->failed && leg->was_in_trans);
+    pinned = ex->pins || held->pinned || !s->autocommit;
+    if (in_trans || pinned) {
+        held->backend = be;
+        held->in_trans = in_trans;
+        held->pinned = pinned;
+        return;
+    }
+    held->pinned = false;
+    held->in_trans = false;
+    sp_pool_put(&s->worker->pool, be);
+}
+
+static void
+exec_leg_complete(struct sp_leg *leg)
+{
+    struct sp_session *s = leg->session;
+    struct sp_exec *ex = &s->exec;
+    struct sp_leg *next;
+
+    if (leg->state == SP_LEG_DONE) {
+        return;
+    }
+    leg->state = SP_LEG_DONE;
+    leg->status = leg->tracker.status;
+    leg->warnings = leg->tracker.warnings;
+    leg->affected_rows = leg->tracker.affected_rows;
+    leg->last_insert_id = leg->tracker.last_insert_id;
+    exec_leg_release(leg);
+    ex->ndone++;
+
+    if (ex->kind == SP_PLAN_SCATTER_ROWS && ex->active == leg->index) {
+        ex->active++;
+        if (ex->active < ex->nlegs) {
+            uint64_t generation = s->ncommands;
+
+            next = &ex->legs[ex->active];
+            if (next->backend != NULL) {
+                sp_backend_read_start(next->backend);
+            }
+            exec_leg_process(next);
+            if (s->ncommands != generation || s->state != SP_SESSION_EXECUTING) {
+                return; /* that leg finished the command */
+            }
+        }
+    }
+    exec_maybe_finish(s);
+}
+
+/* Fails LEG with ERR (no response of its own will come). */
+static void
+exec_leg_fail(struct sp_leg *leg, const struct sp_error *err)
+{
+    if (leg->state == SP_LEG_DONE) {
+        return;
+    }
+    leg->failed = true;
+    leg->error = *err;
+    if (leg->backend != NULL) {
+        struct sp_backend *be = leg->backend;
+
+        leg->backend = NULL;
+        be->leg = NULL;
+        sp_backend_close(be, err->message);
+    }
+    exec_leg_process(leg);
+}
+
+/* Runs when a failed leg may report: streams its ERR or records it. */
+static bool
+exec_leg_finish_failed(struct sp_leg *leg)
+{
+    if (!leg->failed || leg->backend != NULL) {
+        return false;
+    }
+    if (leg->session->exec.kind == SP_PLAN_SCATTER_ROWS && !exec_leg_is_active(leg)) {
+        return true; /* reported when its turn comes */
+    }
+    exec_leg_emit_failure(leg);
+    exec_leg_complete(leg);
+    return true;
+}
+
+static void
+exec_leg_prestep_done(struct sp_leg *leg)
+{
+    struct sp_session *s = leg->session;
+    struct sp_backend *be = leg->backend;
+
+    switch (leg->prestep_running) {
+    case SP_PRESTEP_INIT_DB:
+        memcpy(be->db, s->db, s->dblen);
+        be->dblen = s->dblen;
+        break;
+    case SP_PRESTEP_SET_NAMES:
+        be->collation = s->collation;
+        break;
+    default:
+        break;
+    }
+    leg->prestep_running = 0;
+    exec_leg_next_step(leg);
+}
+
+/*
+ * Walks the bytes buffered from LEG's backend. Stops when they run out,
+ * when the leg must wait for its turn, or when the client cannot take more.
+ */
+static void
+exec_leg_process(struct sp_leg *leg)
+{
+    struct sp_session *s = leg->session;
+    struct sp_exec *ex = &s->exec;
+
+    for (;;) {
+        struct sp_backend *be = leg->backend;
+        struct sp_packet_header hdr;
+        struct sp_response_tracker probe;
+        enum sp_packet_role role;
+        enum leg_action action;
+        const uint8_t *data;
+        size_t avail, take;
+        uint8_t wire[SP_PACKET_HEADER_LEN];
+
+        if (leg->state == SP_LEG_DONE || s->state == SP_SESSION_CLOSING || ex->broken) {
+            return;
+        }
+        if (exec_leg_finish_failed(leg)) {
+            return;
+        }
+        if (be == NULL || (leg->state != SP_LEG_RUNNING && leg->state != SP_LEG_PRESTEP)) {
+            return;
+        }
+
+        data = sp_buf_unread(&be->in);
+        avail = sp_buf_unread_len(&be->in);
+
+        /* The rest of a large packet whose fate was decided at its start. */
+        if (leg->stream_left > 0) {
+            take = avail < leg->stream_left ? avail : leg->stream_left;
+            if (take == 0) {
+                return;
+            }
+            if (leg->stream_forward) {
+                if (sp_session_write_blocked(s)) {
+                    sp_backend_read_stop(be);
+                    return;
+                }
+                if (sp_buf_append(&s->out, data, take) != SP_OK) {
+                    ex->broken = true;
+                    return;
+                }
+            }
+            sp_buf_consume(&be->in, take);
+            leg->stream_left -= take;
+            continue;
+        }
+
+        if (leg->state == SP_LEG_PRESTEP && sp_response_tracker_done(&leg->tracker)) {
+            exec_leg_prestep_done(leg);
+            continue;
+        }
+        if (leg->state == SP_LEG_RUNNING && sp_response_tracker_done(&leg->tracker)) {
+            if (!leg->tracker.continuing) {
+                exec_leg_complete(leg);
+                return;
+            }
+        }
+
+        if (sp_packet_parse_header(data, avail, &hdr) != SP_OK) {
+            return;
+        }
+        take = hdr.len < SP_RESPONSE_HEAD_MAX ? hdr.len : SP_RESPONSE_HEAD_MAX;
+        if (avail - SP_PACKET_HEADER_LEN < take) {
+            return; /* wait for the head of the packet */
+        }
+        if (exec_is_streaming(ex) && leg->state == SP_LEG_RUNNING && sp_session_write_blocked(s)) {
+            sp_backend_read_stop(be);
+            return;
+        }
+
+        probe = leg->tracker;
+        if (sp_response_tracker_feed(&probe, hdr.len, data + SP_PACKET_HEADER_LEN,
+                                     avail - SP_PACKET_HEADER_LEN, &role) != SP_OK) {
+            struct sp_error err;
+
+            sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000",
+                         "unexpected packet from shard %s; the statement's outcome is unknown",
+                         sp_backend_shard_name(be));
+            exec_leg_fail(leg, &err);
+            return;
+        }
+
+        if (leg->state == SP_LEG_PRESTEP) {
+            if (role == SP_ROLE_ERR) {
+                /* The preliminary command failed: that is the leg's answer. */
+                leg->state = SP_LEG_RUNNING;
+                leg->prestep_running = 0;
+            } else {
+                leg->tracker = probe;
+                sp_buf_consume(&be->in, SP_PACKET_HEADER_LEN + hdr.len < avail
+                                            ? SP_PACKET_HEADER_LEN + hdr.len
+                                            : avail);
+                leg->stream_left = SP_PACKET_HEADER_LEN + hdr.len > avail
+                                       ? SP_PACKET_HEADER_LEN + hdr.len - avail
+                                       : 0;
+                leg->stream_forward = false;
+                continue;
+            }
+        }
+
+        leg->got_bytes = true;
+        if (exec_is_streaming(ex)) {
+            action = exec_stream_action(leg, role, probe.status, probe.warnings);
+        } else {
+            exec_merge_record(leg, role, data + SP_PACKET_HEADER_LEN, take);
+            action = LEG_DROP;
+        }
+        if (role == SP_ROLE_ERR && exec_is_streaming(ex)) {
+            exec_leg_record_err(leg, data + SP_PACKET_HEADER_LEN, take);
+        }
+
+        if (action == LEG_WAIT) {
+            if (avail > LEG_BUFFER_MAX) {
+                sp_backend_read_stop(be);
+            }
+            return;
+        }
+        leg->tracker = probe;
+
+        take = avail - SP_PACKET_HEADER_LEN < hdr.len ? avail - SP_PACKET_HEADER_LEN : hdr.len;
+        if (action == LEG_FORWARD) {
+            sp_packet_build_header(wire, hdr.len, s->seq++);
+            if (sp_buf_append(&s->out, wire, sizeof(wire)) != SP_OK ||
+                sp_buf_append(&s->out, data + SP_PACKET_HEADER_LEN, take) != SP_OK) {
+                ex->broken = true;
+                return;
+            }
+            ex->sent_anything = true;
+        } else if (action == LEG_REPLACED) {
+            ex->sent_anything = true;
+        }
+        sp_buf_consume(&be->in, SP_PACKET_HEADER_LEN + take);
+        leg->stream_left = hdr.len - take;
+        leg->stream_forward = action == LEG_FORWARD;
+    }
+}
+
+static int
+exec_send_prestep(struct sp_leg *leg, uint8_t step)
+{
+    struct sp_session *s = leg->session;
+    const struct sp_collation *coll;
+    char sql[160];
+    int n;
+
+    leg->prestep_running = step;
+    leg->state = SP_LEG_PRESTEP;
+    sp_response_tracker_init(&leg->tracker, SP_RESPONSE_MODE_QUERY, false);
+
+    switch (step) {
+    case SP_PRESTEP_INIT_DB:
+        return sp_backend_send_command(leg->backend, SP_COM_INIT_DB, s->db, s->dblen);
+    case SP_PRESTEP_SET_NAMES:
+        coll = sp_collation_find(s->collation);
+        if (coll == NULL) {
+            coll = sp_collation_find(SP_COLLATION_DEFAULT);
+        }
+        n = snprintf(sql, sizeof(sql), "SET NAMES %s COLLATE %s", coll->charset, coll->collation);
+        return sp_backend_send_command(leg->backend, SP_COM_QUERY, sql, (size_t)n);
+    default:
+        n = snprintf(sql, sizeof(sql), "START TRANSACTION");
+        return sp_backend_send_command(leg->backend, SP_COM_QUERY, sql, (size_t)n);
+    }
+}
+
+static void
+exec_leg_next_step(struct sp_leg *leg)
+{
+    struct sp_error err;
+    enum sp_response_mode mode;
+    uint8_t step = 0;
+    int rc;
+
+    if ((leg->presteps & SP_PRESTEP_INIT_DB) != 0) {
+        step = SP_PRESTEP_INIT_DB;
+    } else if ((leg->presteps & SP_PRESTEP_SET_NAMES) != 0) {
+        step = SP_PRESTEP_SET_NAMES;
+    } else if ((leg->presteps & SP_PRESTEP_BEGIN) != 0) {
+        step = SP_PRESTEP_BEGIN;
+    }
+
+    if (step != 0) {
+        leg->presteps &= (uint8_t)~step;
+        rc = exec_send_prestep(leg, step);
+    } else {
+        switch (leg->command) {
+        case SP_COM_FIELD_LIST:
+            mode = SP_RESPONSE_MODE_FIELD_LIST;
+            break;
+        case SP_COM_STATISTICS:
+            mode = SP_RESPONSE_MODE_SINGLE;
+            break;
+        default:
+            mode = SP_RESPONSE_MODE_QUERY;
+            break;
+        }
+        leg->state = SP_LEG_RUNNING;
+        sp_response_tracker_init(&leg->tracker, mode, false);
+        rc = sp_backend_send_command(leg->backend, leg->command, leg->arg.ptr, leg->arg.len);
+    }
+
+    if (rc != SP_OK) {
+        sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000", "cannot send the statement to shard %s: %s",
+                     sp_backend_shard_name(leg->backend), sp_status_str(rc));
+        exec_leg_fail(leg, &err);
+    }
+}
+
+/* LEG got backend BE: bring it to the session's state, then run the statement. */
+static void
+exec_leg_begin(struct sp_leg *leg, struct sp_backend *be)
+{
+    struct sp_session *s = leg->session;
+    struct sp_exec *ex = &s->exec;
+
+    leg->backend = be;
+    be->leg = leg;
+    leg->stream_left = 0;
+    leg->presteps = 0;
+
+    if (s->dblen > 0 && ex->stmt != SP_STMT_USE &&
+        (be->dblen != s->dblen || memcmp(be->db, s->db, s->dblen) != 0)) {
+        leg->presteps |= SP_PRESTEP_INIT_DB;
+    }
+    if (be->collation != s->collation) {
+        leg->presteps |= SP_PRESTEP_SET_NAMES;
+    }
+    if (ex->in_trans && !leg->was_in_trans && ex->stmt != SP_STMT_BEGIN &&
+        ex->stmt != SP_STMT_COMMIT && ex->stmt != SP_STMT_ROLLBACK) {
+        leg->presteps |= SP_PRESTEP_BEGIN;
+    }
+
+    sp_backend_read_start(be);
+    exec_leg_next_step(leg);
+}
+
+static void
+exec_on_pool_backend(struct sp_pool_waiter *waiter, struct sp_backend *be,
+                     const struct sp_error *err)
+{
+    struct sp_leg *leg = (struct sp_leg *)((char *)waiter - offsetof(struct sp_leg, waiter));
+    struct sp_session *s = leg->session;
+
+    if (err != NULL) {
+        exec_leg_fail(leg, err);
+    } else {
+        exec_leg_begin(leg, be);
+    }
+    if (s->state != SP_SESSION_CLOSING) {
+        sp_session_flush(s);
+    }
+}
+
+static void
+exec_leg_acquire(struct sp_leg *leg)
+{
+    struct sp_session *s = leg->session;
+    struct sp_held_backend *held = &s->held[leg->shard];
+    struct sp_backend *be = NULL;
+    struct sp_error err;
+    int rc;
+
+    if (held->backend != NULL) {
+        be = held->backend;
+        held->backend = NULL;
+        leg->from_held = true;
+        leg->was_in_trans = held->in_trans;
+        exec_leg_begin(leg, be);
+        return;
+    }
+
+    leg->from_held = false;
+    leg->state = SP_LEG_WAITING;
+    memset(&leg->waiter, 0, sizeof(leg->waiter));
+    leg->waiter.endpoint = exec_endpoint(s, leg->shard);
+    leg->waiter.collation = s->collation;
+    leg->waiter.found_rows = (s->caps & SP_CLIENT_FOUND_ROWS) != 0;
+    leg->waiter.cb = exec_on_pool_backend;
+
+    rc = sp_pool_get(&s->worker->pool, &leg->waiter, &be);
+    if (rc == SP_OK) {
+        exec_leg_begin(leg, be);
+    } else if (rc != SP_EAGAIN) {
+        sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000", "cannot connect to shard %s: %s",
+                     s->worker->pool.endpoints[leg->waiter.endpoint].shard_name,
+                     sp_status_str(rc));
+        exec_leg_fail(leg, &err);
+    }
+}
+
+void
+sp_exec_on_backend_data(struct sp_leg *leg)
+{
+    struct sp_session *s = leg->session;
+
+    exec_leg_process(leg);
+    if (s->state != SP_SESSION_CLOSING && s->state == SP_SESSION_EXECUTING) {
+        sp_session_flush(s);
+    }
+}
+
+void
+sp_exec_on_backend_error(struct sp_leg *leg, const char *reason)
+{
+    struct sp_session *s = leg->session;
+    struct sp_exec *ex = &s->exec;
+    struct sp_backend *be = leg->backend;
+    struct sp_error err;
+    bool retry;
+
+    sp_log_warn("backend_lost", "worker=%u conn=%u shard=%s addr=%s:%u error=\"%s\"",
+                s->worker->id, s->connection_id, sp_backend_shard_name(be), sp_backend_host(be),
+                sp_backend_port(be), reason);
+
+    /*
+     * A pooled connection that died before answering (the server closed it
+     * while idle) is safe to replace for a statement without side effects.
+     */
+    retry = !leg->got_bytes && ex->retryable && !leg->retried && !leg->from_held && be->reused;
+    if (retry) {
+        leg->retried = true;
+        leg->backend = NULL;
+        be->leg = NULL;
+        sp_backend_close(be, reason);
+        exec_leg_acquire(leg);
+        sp_session_flush(s);
+        return;
+    }
+
+    sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000",
+                 "lost connection to shard %s (%s:%u) during the statement: %s%s",
+                 sp_backend_shard_name(be), sp_backend_host(be), sp_backend_port(be), reason,
+                 ex->retryable ? "" : "; it may or may not have been applied");
+    exec_leg_fail(leg, &err);
+    if (s->state == SP_SESSION_EXECUTING) {
+        sp_session_flush(s);
+    }
+}
+
+void
+sp_exec_on_client_writable(struct sp_session *s)
+{
+    struct sp_exec *ex = &s->exec;
+    size_t i;
+
+    for (i = 0; i < ex->nlegs && s->state == SP_SESSION_EXECUTING; i++) {
+        struct sp_leg *leg = &ex->legs[i];
+
+        if (leg->state == SP_LEG_DONE || leg->backend == NULL) {
+            continue;
+        }
+        if (ex->kind != SP_PLAN_SCATTER_ROWS || exec_leg_is_active(leg) ||
+            sp_buf_unread_len(&leg->backend->in) < LEG_BUFFER_MAX) {
+            sp_backend_read_start(leg->backend);
+        }
+        exec_leg_process(leg);
+    }
+    if (s->state == SP_SESSION_EXECUTING) {
+        sp_session_flush(s);
+    }
+}
+
+static void
+exec_append_shard_names(const struct sp_session *s, char *out, size_t len, bool failed)
+{
+    const struct sp_exec *ex = &s->exec;
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    size_t i, used = strlen(out);
+    bool first = true;
+
+    for (i = 0; i < ex->nlegs && used < len; i++) {
+        if (ex->legs[i].failed != failed) {
+            continue;
+        }
+        used += (size_t)snprintf(out + used, len - used, "%s%s", first ? "" : ", ",
+                                 cfg->shards[ex->legs[i].shard].name);
+        first = false;
+    }
+}
+
+/* Sends the one answer of a merged plan. */
+static int
+exec_reply_merged(struct sp_session *s)
+{
+    struct sp_exec *ex = &s->exec;
+    const struct sp_leg *first_failed = NULL;
+    uint64_t affected = 0, last_insert_id = 0;
+    uint16_t warnings = 0;
+    size_t i, nfailed = 0;
+
+    for (i = 0; i < ex->nlegs; i++) {
+        struct sp_leg *leg = &ex->legs[i];
+
+        if (!leg->failed && leg->got_result_set && ex->kind != SP_PLAN_SCATTER_ROWS) {
+            leg->failed = true;
+            sp_error_set(&leg->error, SP_ER_NOT_SUPPORTED_YET, "42000",
+                         "a statement that returns rows cannot run on several shards at once");
+        }
+        if (leg->failed) {
+            nfailed++;
+            if (first_failed == NULL) {
+                first_failed = leg;
+            }
+            continue;
+        }
+        affected += leg->affected_rows;
+        if (last_insert_id == 0) {
+            last_insert_id = leg->last_insert_id;
+        }
+        warnings = (uint16_t)(warnings + leg->warnings);
+    }
+
+    if (first_failed == NULL) {
+        return sp_session_append_ok(s, affected, last_insert_id, warnings);
+    }
+    if (ex->nlegs == 1) {
+        return sp_session_append_err(s, &first_failed->error);
+    }
+
+    {
+        struct sp_error err;
+        char shards[256] = "";
+        char done[256] = "";
+
+        exec_append_shard_names(s, shards, sizeof(shards), true);
+        exec_append_shard_names(s, done, sizeof(done), false);
+        sp_error_set(&err, first_failed->error.code, first_failed->error.sqlstate,
+                     "statement failed on shard %s: %s%s%s", shards, first_failed->error.message,
+                     nfailed < ex->nlegs ? "; it succeeded on shard " : "",
+                     nfailed < ex->nlegs ? done : "");
+        sp_log_warn("partial_failure", "worker=%u conn=%u failed=\"%s\" succeeded=\"%s\" error=\"%s\"",
+                    s->worker->id, s->connection_id, shards, done, first_failed->error.message);
+        return sp_session_append_err(s, &err);
+    }
+}
+
+static void
+exec_maybe_finish(struct sp_session *s)
+{
+    struct sp_exec *ex = &s->exec;
+    bool ok = true;
+    size_t i;
+
+    if (ex->starting || ex->ndone < ex->nlegs || s->state != SP_SESSION_EXECUTING) {
+        return;
+    }
+
+    if (!exec_is_streaming(ex) || !ex->sent_anything) {
+        if (exec_reply_merged(s) != SP_OK) {
+            ex->broken = true;
+        }
+    } else if (ex->kind == SP_PLAN_SCATTER_ROWS && !ex->terminated && !ex->client_failed) {
+        struct sp_error err;
+
+        /* Some shards returned rows and the last one none: end the result set with an error. */
+        sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000",
+                     "shards returned different kinds of results for the same statement");
+        if (sp_session_append_err(s, &err) != SP_OK) {
+            ex->broken = true;
+        }
+    }
+    for (i = 0; i < ex->nlegs; i++) {
+        ok = ok && !ex->legs[i].failed;
+    }
+    if (ok && ex->use_db.len > 0 && ex->use_db.len <= SP_SESSION_DB_MAX) {
+        memcpy(s->db, ex->use_db.ptr, ex->use_db.len);
+        s->dblen = ex->use_db.len;
+    }
+
+    if (ex->broken) {
+        sp_session_flush(s);
+        sp_session_close(s, "response stream to the client broken");
+        return;
+    }
+    sp_session_command_done(s);
+}
+
+void
+sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
+{
+    struct sp_exec *ex = &s->exec;
+    size_t i;
+
+    memset(ex, 0, sizeof(*ex));
+    ex->kind = plan->kind;
+    ex->stmt = plan->stmt;
+    ex->pins = plan->pins_session;
+    ex->use_db = plan->use_db;
+    ex->retryable = !plan->pins_session &&
+                    (plan->stmt == SP_STMT_SELECT || plan->stmt == SP_STMT_SHOW ||
+                     command == SP_COM_INIT_DB || command == SP_COM_FIELD_LIST ||
+                     command == SP_COM_STATISTICS);
+    for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
+        ex->in_trans = ex->in_trans || (s->held[i].backend != NULL && s->held[i].in_trans);
+    }
+
+    ex->legs = sp_arena_alloc(&s->arena, plan->ntargets * sizeof(*ex->legs));
+    if (ex->legs == NULL) {
+        struct sp_error err;
+
+        sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+        if (sp_session_append_err(s, &err) != SP_OK) {
+            sp_session_close(s, "out of memory");
+            return;
+        }
+        sp_session_command_done(s);
+        return;
+    }
+    memset(ex->legs, 0, plan->ntargets * sizeof(*ex->legs));
+    ex->nlegs = plan->ntargets;
+
+    for (i = 0; i < ex->nlegs; i++) {
+        struct sp_leg *leg = &ex->legs[i];
+
+        leg->session = s;
+        leg->shard = plan->targets[i].shard;
+        leg->index = (uint32_t)i;
+        leg->command = command;
+        leg->arg = plan->targets[i].sql;
+    }
+
+    /* Completion is deferred until every leg has been started. */
+    ex->starting = true;
+    for (i = 0; i < ex->nlegs && s->state == SP_SESSION_EXECUTING; i++) {
+        exec_leg_acquire(&ex->legs[i]);
+    }
+    ex->starting = false;
+
+    if (s->state == SP_SESSION_EXECUTING) {
+        sp_session_flush(s);
+        exec_maybe_finish(s);
+    }
+}
+
+void
+sp_exec_abort(struct sp_session *s)
+{
+    struct sp_exec *ex = &s->exec;
+    size_t i;
+
+    for (i = 0; i < ex->nlegs; i++) {
+        struct sp_leg *leg = &ex->legs[i];
+
+        if (leg->state == SP_LEG_WAITING) {
+            sp_pool_cancel(&s->worker->pool, &leg->waiter);
+        }
+        if (leg->backend != NULL) {
+            struct sp_backend *be = leg->backend;
+
+            leg->backend = NULL;
+            be->leg = NULL;
+            sp_backend_close(be, "client session closed mid-statement");
+        }
+        leg->state = SP_LEG_DONE;
+    }
+    ex->nlegs = 0;
+}

@@ -1,0 +1,115 @@
+/*
+ * Execution of one client command over one or more backend legs.
+ *
+ * A leg is the part of a command that runs on one shard: borrow a backend
+ * (or use the one the session holds), bring it to the session's state
+ * (database, character set, open transaction) with preliminary commands,
+ * send the statement and consume the response. What happens to the
+ * response depends on the plan:
+ *
+ *   SINGLE        packets stream to the client as they arrive, with
+ *                 sequence ids rewritten and EOF/OK translated to what the
+ *                 client negotiated;
+ *   SCATTER_ROWS  legs stream in shard order: the first leg's column
+ *                 definitions, every leg's rows, one terminator;
+ *   SCATTER_OK,   nothing streams; OK packets are merged (affected rows
+ *   BROADCAST     summed) or the errors are reported with the shards named.
+ */
+#ifndef SP_PROXY_EXEC_H
+#define SP_PROXY_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/str.h"
+#include "protocol/response.h"
+#include "proxy/pool.h"
+#include "router/router.h"
+
+struct sp_session;
+struct sp_backend;
+
+enum sp_leg_state {
+    SP_LEG_WAITING,   /* waiting for a pooled backend */
+    SP_LEG_PRESTEP,   /* a preliminary command is in flight */
+    SP_LEG_RUNNING,   /* the statement is in flight */
+    SP_LEG_DONE
+};
+
+/* Preliminary commands, run in this order when needed. */
+#define SP_PRESTEP_INIT_DB 0x01
+#define SP_PRESTEP_SET_NAMES 0x02
+#define SP_PRESTEP_BEGIN 0x04
+
+struct sp_leg {
+    struct sp_session *session;
+    uint32_t shard;
+    uint32_t index;              /* position in exec->legs */
+    enum sp_leg_state state;
+    struct sp_backend *backend;
+    bool from_held;              /* the backend was held by the session */
+    struct sp_pool_waiter waiter;
+
+    uint8_t command;             /* COM_QUERY, COM_INIT_DB, COM_FIELD_LIST, ... */
+    struct sp_str arg;           /* command argument (SQL text, db name, ...) */
+    uint8_t presteps;            /* SP_PRESTEP_* still to run */
+    uint8_t prestep_running;     /* SP_PRESTEP_* in flight, 0 if none */
+    struct sp_response_tracker tracker;
+
+    bool got_bytes;              /* a response byte to the statement arrived */
+    bool forward_header;         /* this leg streams the column definitions */
+    bool was_in_trans;           /* its held backend had a transaction open */
+    bool retried;
+    size_t stream_left;          /* payload bytes of the current packet still to pass */
+    bool stream_forward;         /* whether they go to the client */
+
+    /* Outcome, for merging. */
+    bool failed;
+    struct sp_error error;
+    bool got_result_set;
+    uint64_t affected_rows;
+    uint64_t last_insert_id;
+    uint16_t warnings;
+    uint16_t status;
+};
+
+struct sp_exec {
+    enum sp_plan_kind kind;
+    enum sp_stmt_kind stmt;
+    struct sp_leg *legs;         /* in the session arena */
+    size_t nlegs;
+    size_t ndone;
+    size_t active;               /* the leg allowed to write to the client */
+    bool starting;               /* inside sp_exec_start: defer completion */
+    bool in_trans;               /* the session had a transaction open */
+    bool header_sent;            /* a leg took the column definitions */
+    bool sent_anything;          /* some response packet reached the client */
+    bool terminated;             /* a scatter result set got its final packet */
+    bool client_failed;          /* an ERR reached the client; drain the rest */
+    bool broken;                 /* the client stream cannot continue: close */
+    bool pins;                   /* keep every leg's backend with the session */
+    bool retryable;              /* safe to run again on a new connection */
+    struct sp_str use_db;        /* database to adopt when the command succeeds */
+    uint16_t warnings;           /* summed over legs */
+};
+
+/*
+ * Starts executing PLAN (allocated in the session arena) for command
+ * COMMAND. Answers go to the client through the session; when the command
+ * is complete, sp_session_command_done runs (possibly before this returns).
+ */
+void sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command);
+
+/* Backend events, delivered by backend.c to the leg that borrowed it. */
+void sp_exec_on_backend_data(struct sp_leg *leg);
+void sp_exec_on_backend_error(struct sp_leg *leg, const char *reason);
+
+/* The client drained its write queue below the low watermark. */
+void sp_exec_on_client_writable(struct sp_session *s);
+
+/* Abandons every leg (session closing): backends in use are closed. */
+void sp_exec_abort(struct sp_session *s);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * Per-worker pools of authenticated backend connections, one per backend
+ * endpoint (a shard's primary for now). Each pool is bounded: when all
+ * connections are busy, requests wait in FIFO order up to
+ * pool_wait_timeout_ms. Idle connections keep a read pending, so a server
+ * that closes one (restart, KILL, wait_timeout) is noticed and the
+ * connection is dropped before anyone borrows it. Only the owning worker's
+ * thread may call these functions.
+ */
+#ifndef SP_PROXY_POOL_H
+#define SP_PROXY_POOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/error.h"
+#include "common/status.h"
+
+struct sp_backend;
+struct sp_worker;
+struct sp_pool_waiter;
+
+/*
+ * Called once per waiter: with a ready backend (ERR NULL), or with NULL
+ * and ERR set when the wait timed out or the backend could not connect.
+ * Never called from inside sp_pool_get.
+ */
+typedef void (*sp_pool_get_cb)(struct sp_pool_waiter *waiter, struct sp_backend *backend,
+                               const struct sp_error *err);
+
+struct sp_pool_waiter {
+    struct sp_pool_waiter *next;
+    struct sp_pool_waiter *prev;
+    uint32_t endpoint;
+    uint16_t collation;   /* preferred for a new connection */
+    bool found_rows;      /* CLIENT_FOUND_ROWS wanted */
+    bool queued;
+    uint64_t deadline_ms;
+    sp_pool_get_cb cb;
+};
+
+struct sp_pool_endpoint {
+    const char *shard_name;
+    const char *host;
+    uint16_t port;
+    struct sockaddr_storage addr;
+    const char *user;             /* backend credentials */
+    const char *password;
+    struct sp_backend *idle;      /* most recently used first */
+    struct sp_backend *connecting;
+    uint32_t nidle;
+    uint32_t nconn;               /* idle + busy + connecting */
+    uint32_t nconnecting;
+    struct sp_pool_waiter *waiters_head;
+    struct sp_pool_waiter *waiters_tail;
+    uint32_t nwaiters;
+};
+
+struct sp_pool {
+    struct sp_worker *worker;
+    struct sp_pool_endpoint *endpoints;
+    uint32_t nendpoints;
+    uint32_t max_per_endpoint;
+    uint64_t idle_timeout_ms;
+    uint64_t wait_timeout_ms;
+    uint64_t connect_timeout_ms;
+};
+
+int sp_pool_init(struct sp_pool *pool, struct sp_worker *w) SP_WARN_UNUSED;
+void sp_pool_deinit(struct sp_pool *pool);
+
+/*
+ * Borrows a backend for ENDPOINT. Returns SP_OK with *OUT set when an idle
+ * connection fits; SP_EAGAIN when WAITER was queued (its callback runs
+ * later, exactly once, unless sp_pool_cancel is called first).
+ */
+int sp_pool_get(struct sp_pool *pool, struct sp_pool_waiter *waiter, struct sp_backend **out) SP_WARN_UNUSED;
+
+/* Removes a queued WAITER; its callback will not run. */
+void sp_pool_cancel(struct sp_pool *pool, struct sp_pool_waiter *waiter);
+
+/*
+ * Returns a borrowed backend. It must be clean: its last response fully
+ * read, no transaction open, no session state that another client could
+ * see. Hands it to the oldest waiter or keeps it idle.
+ */
+void sp_pool_put(struct sp_pool *pool, struct sp_backend *backend);
+
+/* Called by backend.c when a connection it was setting up is ready or failed. */
+void sp_pool_on_connected(struct sp_pool *pool, struct sp_backend *backend, const struct sp_error *err);
+
+/* Called by backend.c when a connection closes (for the counters). */
+void sp_pool_on_closed(struct sp_pool *pool, struct sp_backend *backend);
+
+/* Closes idle connections past their timeout and fails expired waiters. */
+void sp_pool_sweep(struct sp_pool *pool, uint64_t now_ms);
+
+/* Closes every idle connection and fails every waiter (worker shutdown). */
+void sp_pool_close_all(struct sp_pool *pool);
+
+#endif

@@ -1,0 +1,937 @@
+/*
+ * Client sessions: accept, greeting, authentication, the command loop and
+ * the write path with backpressure. Statement execution over backends
+ * lives in exec.c; this file decides what each command means.
+ */
+#include "proxy/session.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "protocol/auth.h"
+#include "protocol/charset.h"
+#include "protocol/command.h"
+#include "protocol/handshake.h"
+#include "protocol/packet.h"
+#include "protocol/result.h"
+#include "proxy/backend.h"
+#include "proxy/log.h"
+#include "proxy/worker.h"
+
+/* What the proxy offers clients: no TLS, compression or LOCAL INFILE yet. */
+#define SERVER_CAPS                                                          \
+    (SP_CLIENT_LONG_PASSWORD | SP_CLIENT_FOUND_ROWS | SP_CLIENT_LONG_FLAG |  \
+     SP_CLIENT_CONNECT_WITH_DB | SP_CLIENT_PROTOCOL_41 |                     \
+     SP_CLIENT_INTERACTIVE | SP_CLIENT_TRANSACTIONS |                        \
+     SP_CLIENT_SECURE_CONNECTION | SP_CLIENT_MULTI_STATEMENTS |              \
+     SP_CLIENT_MULTI_RESULTS | SP_CLIENT_PS_MULTI_RESULTS |                  \
+     SP_CLIENT_PLUGIN_AUTH | SP_CLIENT_CONNECT_ATTRS |                       \
+     SP_CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA | SP_CLIENT_DEPRECATE_EOF)
+
+#define SESSION_READ_CHUNK 65536
+#define HANDSHAKE_MAX_PAYLOAD 65536
+#define WRITE_HIGH_WATERMARK (1u << 20)
+#define WRITE_LOW_WATERMARK (256u << 10)
+#define SESSION_IN_KEEP_BYTES 65536
+
+static void session_process_input(struct sp_session *s);
+
+uint16_t
+sp_session_status(const struct sp_session *s)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    uint16_t status = 0;
+    size_t i;
+
+    if (s->autocommit) {
+        status |= SP_SERVER_STATUS_AUTOCOMMIT;
+    }
+    for (i = 0; i < cfg->nshards; i++) {
+        if (s->held[i].backend != NULL && s->held[i].in_trans) {
+            status |= SP_SERVER_STATUS_IN_TRANS;
+        }
+    }
+    return status;
+}
+
+bool
+sp_session_write_blocked(const struct sp_session *s)
+{
+    return s->write_queue_bytes > WRITE_HIGH_WATERMARK;
+}
+
+static void
+session_free_cb(uv_handle_t *handle)
+{
+    struct sp_session *s = handle->data;
+
+    sp_buf_deinit(&s->in);
+    sp_buf_deinit(&s->out);
+    sp_buf_deinit(&s->cmd);
+    sp_arena_deinit(&s->arena);
+    free(s->held);
+    free(s);
+}
+
+void
+sp_session_close(struct sp_session *s, const char *reason)
+{
+    struct sp_worker *w = s->worker;
+    size_t i;
+
+    if (s->state == SP_SESSION_CLOSING) {
+        return;
+    }
+    sp_log_debug("session_close", "worker=%u conn=%u reason=\"%s\"", w->id, s->connection_id,
+                 reason);
+
+    if (s->state == SP_SESSION_EXECUTING) {
+        sp_exec_abort(s);
+    }
+    s->state = SP_SESSION_CLOSING;
+
+    /* Held backends may carry a transaction or session state: never pool them. */
+    for (i = 0; i < w->proxy->cfg->nshards; i++) {
+        if (s->held[i].backend != NULL) {
+            sp_backend_close(s->held[i].backend, "client session closed");
+            s->held[i].backend = NULL;
+        }
+    }
+
+    if (s->prev != NULL) {
+        s->prev->next = s->next;
+    } else {
+        w->sessions = s->next;
+    }
+    if (s->next != NULL) {
+        s->next->prev = s->prev;
+    }
+    w->nsessions--;
+    atomic_fetch_sub(&w->proxy->nclients, 1);
+
+    uv_close((uv_handle_t *)&s->tcp, session_free_cb);
+}
+
+static void
+session_write_cb(uv_write_t *req, int status)
+{
+    struct sp_write_req *wr = req->data;
+    struct sp_session *s = wr->owner;
+    bool was_blocked = sp_session_write_blocked(s);
+
+    s->write_queue_bytes -= wr->buf.len;
+    sp_worker_write_req_put(s->worker, wr);
+
+    if (s->state == SP_SESSION_CLOSING) {
+        return;
+    }
+    if (status != 0) {
+        sp_session_close(s, uv_strerror(status));
+        return;
+    }
+    if (s->close_after_flush && s->write_queue_bytes == 0) {
+        sp_session_close(s, "closed after final packet");
+        return;
+    }
+    if (was_blocked && s->write_queue_bytes <= WRITE_LOW_WATERMARK &&
+        s->state == SP_SESSION_EXECUTING) {
+        sp_exec_on_client_writable(s);
+    }
+}
+
+int
+sp_session_flush(struct sp_session *s)
+{
+    struct sp_write_req *wr;
+    struct sp_buf tmp;
+    uv_buf_t ub;
+    int rc;
+
+    if (s->out.len == 0 || s->state == SP_SESSION_CLOSING) {
+        return SP_OK;
+    }
+    wr = sp_worker_write_req_get(s->worker);
+    if (wr == NULL) {
+        sp_session_close(s, "out of memory");
+        return SP_ENOMEM;
+    }
+
+    /* Swap buffers: the request takes the bytes, the session keeps an empty allocation. */
+    tmp = wr->buf;
+    wr->buf = s->out;
+    s->out = tmp;
+    sp_buf_reset(&s->out, SESSION_IN_KEEP_BYTES);
+
+    wr->owner = s;
+    wr->req.data = wr;
+    ub = uv_buf_init((char *)wr->buf.data + wr->buf.head, (unsigned)sp_buf_unread_len(&wr->buf));
+    s->write_queue_bytes += wr->buf.len;
+    rc = uv_write(&wr->req, (uv_stream_t *)&s->tcp, &ub, 1, session_write_cb);
+    if (rc != 0) {
+        s->write_queue_bytes -= wr->buf.len;
+        sp_worker_write_req_put(s->worker, wr);
+        sp_session_close(s, uv_strerror(rc));
+        return SP_EIO;
+    }
+    return SP_OK;
+}
+
+/* Sends what is queued, then closes the connection. */
+static void
+session_close_after_flush(struct sp_session *s, const char *reason)
+{
+    if (s->state == SP_SESSION_CLOSING) {
+        return;
+    }
+    sp_log_debug("session_closing", "worker=%u conn=%u reason=\"%s\"", s->worker->id,
+                 s->connection_id, reason);
+    s->close_after_flush = true;
+    if (sp_session_flush(s) != SP_OK) {
+        return;
+    }
+    if (s->write_queue_bytes == 0) {
+        sp_session_close(s, reason);
+    }
+}
+
+int
+sp_session_append_packet(struct sp_session *s, const uint8_t *payload, size_t len)
+{
+    return sp_packet_append(&s->out, &s->seq, payload, len);
+}
+
+int
+sp_session_append_err(struct sp_session *s, const struct sp_error *err)
+{
+    size_t start;
+    int rc;
+
+    rc = sp_packet_begin(&s->out, &start);
+    if (rc == SP_OK) {
+        rc = sp_err_build(&s->out, err->code, err->sqlstate, err->message, strlen(err->message));
+    }
+    if (rc == SP_OK) {
+        rc = sp_packet_end(&s->out, start, &s->seq);
+    }
+    return rc;
+}
+
+int
+sp_session_append_ok(struct sp_session *s, uint64_t affected_rows, uint64_t last_insert_id,
+                     uint16_t warnings)
+{
+    struct sp_ok_packet ok;
+    size_t start;
+    int rc;
+
+    memset(&ok, 0, sizeof(ok));
+    ok.affected_rows = affected_rows;
+    ok.last_insert_id = last_insert_id;
+    ok.status = sp_session_status(s);
+    ok.warnings = warnings;
+
+    rc = sp_packet_begin(&s->out, &start);
+    if (rc == SP_OK) {
+        rc = sp_ok_build(&s->out, &ok, s->caps, SP_PACKET_OK);
+    }
+    if (rc == SP_OK) {
+        rc = sp_packet_end(&s->out, start, &s->seq);
+    }
+    return rc;
+}
+
+/* Sends ERR with CODE and closes: for failures before the command phase. */
+static void
+session_reject(struct sp_session *s, uint16_t code, const char *sqlstate, const char *message)
+{
+    struct sp_error err;
+
+    sp_error_set(&err, code, sqlstate, "%s", message);
+    if (sp_session_append_err(s, &err) != SP_OK) {
+        sp_session_close(s, "out of memory");
+        return;
+    }
+    session_close_after_flush(s, message);
+}
+
+static void
+session_peer_host(const struct sp_session *s, char *host, size_t len)
+{
+    struct sockaddr_storage addr;
+    int addrlen = sizeof(addr);
+
+    snprintf(host, len, "unknown");
+    if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&addr, &addrlen) != 0) {
+        return;
+    }
+    if (addr.ss_family == AF_INET) {
+        uv_ip4_name((struct sockaddr_in *)&addr, host, len);
+    } else if (addr.ss_family == AF_INET6) {
+        uv_ip6_name((struct sockaddr_in6 *)&addr, host, len);
+    }
+}
+
+static void
+session_send_greeting(struct sp_session *s)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    struct sp_handshake_v10 hs;
+    size_t start, i;
+    int rc;
+
+    /* Printable scramble bytes: part 2 is NUL-terminated on the wire. */
+    if (getrandom(s->scramble, sizeof(s->scramble), 0) != (ssize_t)sizeof(s->scramble)) {
+        sp_session_close(s, "no random bytes for the scramble");
+        return;
+    }
+    for (i = 0; i < sizeof(s->scramble); i++) {
+        s->scramble[i] = (uint8_t)(33 + s->scramble[i] % 94);
+    }
+
+    memset(&hs, 0, sizeof(hs));
+    hs.protocol_version = 10;
+    hs.server_version = sp_str_cstr(cfg->server_version);
+    hs.connection_id = s->connection_id;
+    memcpy(hs.scramble, s->scramble, sizeof(hs.scramble));
+    hs.capabilities = SERVER_CAPS;
+    hs.collation = SP_COLLATION_DEFAULT;
+    hs.status = SP_SERVER_STATUS_AUTOCOMMIT;
+    hs.auth_plugin = SP_STR_LIT(SP_AUTH_NATIVE_PLUGIN);
+
+    s->seq = 0;
+    rc = sp_packet_begin(&s->out, &start);
+    if (rc == SP_OK) {
+        rc = sp_handshake_v10_build(&s->out, &hs);
+    }
+    if (rc == SP_OK) {
+        rc = sp_packet_end(&s->out, start, &s->seq);
+    }
+    if (rc != SP_OK) {
+        sp_session_close(s, "cannot build greeting");
+        return;
+    }
+    if (sp_session_flush(s) != SP_OK) {
+        return;
+    }
+    s->state = SP_SESSION_GREETING;
+}
+
+static void
+session_alloc_cb(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+    struct sp_session *s = handle->data;
+
+    if (sp_buf_reserve(&s->in, SESSION_READ_CHUNK) != SP_OK) {
+        buf->base = NULL;
+        buf->len = 0;
+        return;
+    }
+    buf->base = (char *)s->in.data + s->in.len;
+    buf->len = s->in.cap - s->in.len;
+}
+
+static void
+session_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    struct sp_session *s = stream->data;
+
+    if (s->state == SP_SESSION_CLOSING) {
+        return;
+    }
+    if (nread < 0) {
+        sp_session_close(s, nread == UV_EOF ? "client disconnected" : uv_strerror((int)nread));
+        return;
+    }
+    s->in.len += (size_t)nread;
+    session_process_input(s);
+}
+
+static void
+session_read_start(struct sp_session *s)
+{
+    if (s->reading || s->state == SP_SESSION_CLOSING) {
+        return;
+    }
+    if (uv_read_start((uv_stream_t *)&s->tcp, session_alloc_cb, session_read_cb) == 0) {
+        s->reading = true;
+    }
+}
+
+static void
+session_read_stop(struct sp_session *s)
+{
+    if (!s->reading) {
+        return;
+    }
+    uv_read_stop((uv_stream_t *)&s->tcp);
+    s->reading = false;
+}
+
+void
+sp_session_accept(struct sp_worker *w)
+{
+    const struct sp_config *cfg = w->proxy->cfg;
+    struct sp_session *s;
+    unsigned nclients;
+
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return;
+    }
+    s->held = calloc(cfg->nshards, sizeof(*s->held));
+    if (s->held == NULL || uv_tcp_init(&w->loop, &s->tcp) != 0) {
+        free(s->held);
+        free(s);
+        return;
+    }
+    s->tcp.data = s;
+    s->worker = w;
+    s->autocommit = true;
+    sp_buf_init(&s->in);
+    sp_buf_init(&s->out);
+    sp_buf_init(&s->cmd);
+    sp_arena_init(&s->arena, 8192);
+
+    s->next = w->sessions;
+    if (w->sessions != NULL) {
+        w->sessions->prev = s;
+    }
+    w->sessions = s;
+    w->nsessions++;
+    nclients = atomic_fetch_add(&w->proxy->nclients, 1) + 1;
+    s->connection_id = atomic_fetch_add(&w->proxy->next_connection_id, 1);
+    s->state = SP_SESSION_GREETING;
+
+    if (uv_accept((uv_stream_t *)&w->listener, (uv_stream_t *)&s->tcp) != 0) {
+        sp_session_close(s, "accept failed");
+        return;
+    }
+    uv_tcp_nodelay(&s->tcp, 1);
+
+    if (nclients > cfg->max_client_connections) {
+        sp_log_warn("client_rejected", "worker=%u reason=\"max_client_connections reached\" limit=%u",
+                    w->id, cfg->max_client_connections);
+        s->seq = 0;
+        session_reject(s, SP_ER_CON_COUNT_ERROR, "08004", "Too many connections");
+        return;
+    }
+
+    session_send_greeting(s);
+    session_read_start(s);
+}
+
+static void
+session_auth_ok(struct sp_session *s)
+{
+    if (sp_session_append_ok(s, 0, 0, 0) != SP_OK || sp_session_flush(s) != SP_OK) {
+        sp_session_close(s, "cannot send OK");
+        return;
+    }
+    s->state = SP_SESSION_COMMAND;
+    sp_log_debug("session_auth", "worker=%u conn=%u user=%s", s->worker->id, s->connection_id,
+                 s->user->cfg->user);
+}
+
+static void
+session_auth_denied(struct sp_session *s, struct sp_str user, bool used_password)
+{
+    char host[64], message[400];
+
+    session_peer_host(s, host, sizeof(host));
+    snprintf(message, sizeof(message), "Access denied for user '%.*s'@'%s' (using password: %s)",
+             (int)(user.len > 128 ? 128 : user.len), user.ptr, host, used_password ? "YES" : "NO");
+    sp_log_info("auth_failed", "worker=%u conn=%u user=\"%.*s\" host=%s", s->worker->id,
+                s->connection_id, (int)(user.len > 128 ? 128 : user.len), user.ptr, host);
+    session_reject(s, SP_ER_ACCESS_DENIED_ERROR, "28000", message);
+}
+
+static const struct sp_auth_user *
+session_find_user(const struct sp_session *s, struct sp_str name)
+{
+    const struct sp_proxy *proxy = s->worker->proxy;
+    size_t i;
+
+    for (i = 0; i < proxy->nusers; i++) {
+        if (sp_str_eq(name, sp_str_cstr(proxy->users[i].cfg->user))) {
+            return &proxy->users[i];
+        }
+    }
+    return NULL;
+}
+
+static void
+session_on_handshake_response(struct sp_session *s, const uint8_t *payload, size_t len)
+{
+    struct sp_handshake_response resp;
+    const struct sp_auth_user *user;
+    int rc;
+
+    rc = sp_handshake_response_parse(payload, len, SERVER_CAPS, &resp);
+    if (rc != SP_OK || resp.ssl_request) {
+        session_reject(s, SP_ER_HANDSHAKE_ERROR, "08S01", "Bad handshake");
+        return;
+    }
+
+    s->caps = resp.capabilities & SERVER_CAPS;
+    s->collation = sp_collation_normalize(resp.collation);
+    s->multi_statements = (s->caps & SP_CLIENT_MULTI_STATEMENTS) != 0;
+    if (resp.database.len > SP_SESSION_DB_MAX) {
+        session_reject(s, SP_ER_BAD_DB_ERROR, "42000", "Incorrect database name");
+        return;
+    }
+    memcpy(s->db, resp.database.ptr, resp.database.len);
+    s->dblen = resp.database.len;
+
+    user = session_find_user(s, resp.user);
+    if (user == NULL) {
+        session_auth_denied(s, resp.user, resp.auth_response.len > 0);
+        return;
+    }
+    s->user = user;
+
+    /*
+     * Any other plugin (caching_sha2_password from MySQL 8 clients, for
+     * one) is switched to mysql_native_password, which the proxy verifies
+     * against the stored hash without knowing more than the config.
+     */
+    if ((s->caps & SP_CLIENT_PLUGIN_AUTH) != 0 && resp.auth_plugin.len > 0 &&
+        !sp_str_eq(resp.auth_plugin, SP_STR_LIT(SP_AUTH_NATIVE_PLUGIN))) {
+        struct sp_buf *out = &s->out;
+        uint8_t data[SP_SCRAMBLE_LEN + 1];
+        size_t start;
+
+        memcpy(data, s->scramble, SP_SCRAMBLE_LEN);
+        data[SP_SCRAMBLE_LEN] = 0;
+        rc = sp_packet_begin(out, &start);
+        if (rc == SP_OK) {
+            rc = sp_auth_switch_request_build(out, SP_AUTH_NATIVE_PLUGIN, data, sizeof(data));
+        }
+        if (rc == SP_OK) {
+            rc = sp_packet_end(out, start, &s->seq);
+        }
+        if (rc != SP_OK || sp_session_flush(s) != SP_OK) {
+            sp_session_close(s, "cannot send auth switch");
+            return;
+        }
+        s->state = SP_SESSION_AUTH_SWITCH;
+        return;
+    }
+
+    if (!sp_auth_native_verify(s->scramble, user->stage2, user->empty_password,
+                               (const uint8_t *)resp.auth_response.ptr, resp.auth_response.len)) {
+        session_auth_denied(s, resp.user, resp.auth_response.len > 0);
+        return;
+    }
+    session_auth_ok(s);
+}
+
+static void
+session_on_auth_switch_response(struct sp_session *s, const uint8_t *payload, size_t len)
+{
+    const struct sp_auth_user *user = s->user;
+
+    if (!sp_auth_native_verify(s->scramble, user->stage2, user->empty_password, payload, len)) {
+        session_auth_denied(s, sp_str_cstr(user->cfg->user), len > 0);
+        return;
+    }
+    session_auth_ok(s);
+}
+
+static void
+session_reply_error(struct sp_session *s, uint16_t code, const char *sqlstate, const char *message)
+{
+    struct sp_error err;
+
+    sp_error_set(&err, code, sqlstate, "%s", message);
+    if (sp_session_append_err(s, &err) != SP_OK) {
+        sp_session_close(s, "out of memory");
+        return;
+    }
+    sp_session_command_done(s);
+}
+
+static int
+session_set_targets(struct sp_session *s, struct sp_plan *plan, const bool *want,
+                    struct sp_str sql)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    size_t i, n = 0;
+
+    plan->targets = sp_arena_alloc(&s->arena, cfg->nshards * sizeof(*plan->targets));
+    if (plan->targets == NULL) {
+        return SP_ENOMEM;
+    }
+    for (i = 0; i < cfg->nshards; i++) {
+        if (want[i]) {
+            plan->targets[n].shard = (uint32_t)i;
+            plan->targets[n].sql = sql;
+            n++;
+        }
+    }
+    plan->ntargets = n;
+    plan->kind = n == 1 ? SP_PLAN_SINGLE : SP_PLAN_BROADCAST;
+    return SP_OK;
+}
+
+/*
+ * Applies the session policy to a routed plan:
+ *  - SET runs on every shard and pins the session there, so that a later
+ *    statement sees the same variables whichever shard it reaches;
+ *  - BEGIN, COMMIT and ROLLBACK go to every shard with an open transaction
+ *    (BEGIN also to the default shard), so none is left open.
+ */
+static int
+session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sql)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    bool want[cfg->nshards];
+    bool any = false;
+    size_t i;
+
+    if (plan->kind != SP_PLAN_SINGLE || plan->targets[0].shard != cfg->default_shard) {
+        return SP_OK;
+    }
+
+    switch (plan->stmt) {
+    case SP_STMT_SET:
+        for (i = 0; i < cfg->nshards; i++) {
+            want[i] = true;
+        }
+        plan->pins_session = true;
+        return cfg->nshards > 1 ? session_set_targets(s, plan, want, sql) : SP_OK;
+
+    case SP_STMT_BEGIN:
+    case SP_STMT_COMMIT:
+    case SP_STMT_ROLLBACK:
+        for (i = 0; i < cfg->nshards; i++) {
+            want[i] = s->held[i].backend != NULL && s->held[i].in_trans;
+            any = any || want[i];
+        }
+        if (plan->stmt == SP_STMT_BEGIN) {
+            want[cfg->default_shard] = true;
+        } else if (!any) {
+            return SP_OK;
+        }
+        return session_set_targets(s, plan, want, sql);
+
+    default:
+        return SP_OK;
+    }
+}
+
+static void
+session_on_query(struct sp_session *s, const uint8_t *sql, size_t len)
+{
+    const struct sp_proxy *proxy = s->worker->proxy;
+    struct sp_plan plan;
+    int rc;
+
+    rc = sp_router_plan(proxy->router, (const char *)sql, len, &s->arena, &plan);
+    if (rc != SP_OK) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
+        return;
+    }
+    if (plan.multi_statement && !s->multi_statements) {
+        session_reply_error(s, SP_ER_PARSE_ERROR, "42000",
+                            "You have an error in your SQL syntax: several statements in one "
+                            "query need the client option CLIENT_MULTI_STATEMENTS");
+        return;
+    }
+    if (plan.kind == SP_PLAN_REJECT) {
+        session_reply_error(s, plan.error.code, plan.error.sqlstate, plan.error.message);
+        return;
+    }
+    rc = session_adjust_plan(s, &plan, sp_str_make((const char *)sql, len));
+    if (rc != SP_OK) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
+        return;
+    }
+    sp_exec_start(s, &plan, SP_COM_QUERY);
+}
+
+/* Runs COMMAND with ARG on SHARD alone (COM_INIT_DB, COM_FIELD_LIST, ...). */
+static void
+session_run_on_shard(struct sp_session *s, uint8_t command, uint32_t shard, struct sp_str arg,
+                     enum sp_stmt_kind stmt)
+{
+    struct sp_plan plan;
+
+    memset(&plan, 0, sizeof(plan));
+    plan.kind = SP_PLAN_SINGLE;
+    plan.stmt = stmt;
+    plan.targets = sp_arena_alloc(&s->arena, sizeof(*plan.targets));
+    if (plan.targets == NULL) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+        return;
+    }
+    plan.targets[0].shard = shard;
+    plan.targets[0].sql = arg;
+    plan.ntargets = 1;
+    if (command == SP_COM_INIT_DB) {
+        plan.use_db = arg;
+    }
+    sp_exec_start(s, &plan, command);
+}
+
+static void
+session_reset(struct sp_session *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
+        if (s->held[i].backend != NULL) {
+            sp_backend_close(s->held[i].backend, "session reset");
+            s->held[i].backend = NULL;
+            s->held[i].pinned = false;
+            s->held[i].in_trans = false;
+        }
+    }
+    s->autocommit = true;
+}
+
+static void
+session_on_set_option(struct sp_session *s, const uint8_t *payload, size_t len)
+{
+    struct sp_eof_packet eof;
+    struct sp_ok_packet ok;
+    size_t start;
+    uint16_t option;
+    int rc;
+
+    if (len != 3) {
+        session_reply_error(s, SP_ER_UNKNOWN_COM_ERROR, "08S01", "Malformed COM_SET_OPTION");
+        return;
+    }
+    option = (uint16_t)(payload[1] | (payload[2] << 8));
+    if (option > 1) {
+        session_reply_error(s, SP_ER_UNKNOWN_COM_ERROR, "08S01", "Unknown COM_SET_OPTION value");
+        return;
+    }
+    s->multi_statements = option == 0;
+
+    /* The server answers COM_SET_OPTION with EOF, or with an OK as 0xFE. */
+    rc = sp_packet_begin(&s->out, &start);
+    if (rc == SP_OK && (s->caps & SP_CLIENT_DEPRECATE_EOF)) {
+        memset(&ok, 0, sizeof(ok));
+        ok.status = sp_session_status(s);
+        rc = sp_ok_build(&s->out, &ok, s->caps, SP_PACKET_EOF);
+    } else if (rc == SP_OK) {
+        eof.warnings = 0;
+        eof.status = sp_session_status(s);
+        rc = sp_eof_build(&s->out, &eof);
+    }
+    if (rc == SP_OK) {
+        rc = sp_packet_end(&s->out, start, &s->seq);
+    }
+    if (rc != SP_OK) {
+        sp_session_close(s, "out of memory");
+        return;
+    }
+    sp_session_command_done(s);
+}
+
+static void
+session_dispatch(struct sp_session *s, const uint8_t *payload, size_t len)
+{
+    const struct sp_proxy *proxy = s->worker->proxy;
+    const struct sp_config *cfg = proxy->cfg;
+    struct sp_str arg;
+    const uint8_t *nul;
+
+    if (len == 0) {
+        session_reply_error(s, SP_ER_UNKNOWN_COM_ERROR, "08S01", "Unknown command");
+        return;
+    }
+    arg = sp_str_make((const char *)payload + 1, len - 1);
+    s->state = SP_SESSION_EXECUTING;
+    session_read_stop(s);
+
+    switch (payload[0]) {
+    case SP_COM_QUIT:
+        sp_session_close(s, "COM_QUIT");
+        return;
+
+    case SP_COM_PING:
+        if (sp_session_append_ok(s, 0, 0, 0) != SP_OK) {
+            sp_session_close(s, "out of memory");
+            return;
+        }
+        sp_session_command_done(s);
+        return;
+
+    case SP_COM_QUERY:
+        session_on_query(s, payload + 1, len - 1);
+        return;
+
+    case SP_COM_INIT_DB:
+        if (arg.len == 0 || arg.len > SP_SESSION_DB_MAX) {
+            session_reply_error(s, SP_ER_BAD_DB_ERROR, "42000", "Incorrect database name");
+            return;
+        }
+        session_run_on_shard(s, SP_COM_INIT_DB, (uint32_t)cfg->default_shard, arg, SP_STMT_USE);
+        return;
+
+    case SP_COM_FIELD_LIST:
+        nul = memchr(arg.ptr, 0, arg.len);
+        session_run_on_shard(s, SP_COM_FIELD_LIST,
+                             sp_router_shard_for_table(proxy->router,
+                                                       sp_str_make(arg.ptr, nul != NULL
+                                                                   ? (size_t)((const char *)nul - arg.ptr)
+                                                                   : arg.len)),
+                             arg, SP_STMT_OTHER);
+        return;
+
+    case SP_COM_STATISTICS:
+        session_run_on_shard(s, SP_COM_STATISTICS, (uint32_t)cfg->default_shard, SP_STR_NULL,
+                             SP_STMT_OTHER);
+        return;
+
+    case SP_COM_SET_OPTION:
+        session_on_set_option(s, payload, len);
+        return;
+
+    case SP_COM_RESET_CONNECTION:
+        session_reset(s);
+        if (sp_session_append_ok(s, 0, 0, 0) != SP_OK) {
+            sp_session_close(s, "out of memory");
+            return;
+        }
+        sp_session_command_done(s);
+        return;
+
+    case SP_COM_STMT_PREPARE:
+        session_reply_error(s, SP_ER_UNSUPPORTED_PS, "HY000",
+                            "This command is not supported in the prepared statement protocol yet");
+        return;
+
+    case SP_COM_STMT_EXECUTE:
+    case SP_COM_STMT_RESET:
+    case SP_COM_STMT_FETCH:
+        session_reply_error(s, 1243, "HY000", "Unknown prepared statement handler given");
+        return;
+
+    case SP_COM_STMT_CLOSE:
+    case SP_COM_STMT_SEND_LONG_DATA:
+        /* No reply is defined for these two commands. */
+        sp_session_command_done(s);
+        return;
+
+    case SP_COM_CHANGE_USER:
+        session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000",
+                            "COM_CHANGE_USER is not supported by shardproxy yet; reconnect instead");
+        return;
+
+    case SP_COM_PROCESS_KILL:
+        session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000",
+                            "COM_PROCESS_KILL is not supported by shardproxy yet");
+        return;
+
+    default:
+        session_reply_error(s, SP_ER_UNKNOWN_COM_ERROR, "08S01", "Unknown command");
+        return;
+    }
+}
+
+void
+sp_session_command_done(struct sp_session *s)
+{
+    if (s->state == SP_SESSION_CLOSING) {
+        return;
+    }
+    sp_buf_consume(&s->in, s->cmd_wire_len);
+    s->cmd_wire_len = 0;
+    if (sp_buf_unread_len(&s->in) == 0) {
+        sp_buf_reset(&s->in, SESSION_IN_KEEP_BYTES);
+    }
+    sp_buf_reset(&s->cmd, SESSION_IN_KEEP_BYTES);
+    sp_arena_reset(&s->arena);
+    memset(&s->exec, 0, sizeof(s->exec));
+    s->ncommands++;
+    s->state = SP_SESSION_COMMAND;
+
+    if (sp_session_flush(s) != SP_OK) {
+        return;
+    }
+    session_read_start(s);
+    if (!s->processing) {
+        session_process_input(s);
+    }
+}
+
+static void
+session_process_input(struct sp_session *s)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    struct sp_packet_scan scan;
+    const uint8_t *payload;
+    size_t max;
+    int rc;
+
+    if (s->processing) {
+        return;
+    }
+    s->processing = true;
+
+    while (!s->close_after_flush &&
+           (s->state == SP_SESSION_GREETING || s->state == SP_SESSION_AUTH_SWITCH ||
+            s->state == SP_SESSION_COMMAND)) {
+        max = s->state == SP_SESSION_COMMAND ? cfg->max_packet_size : HANDSHAKE_MAX_PAYLOAD;
+        rc = sp_packet_scan(sp_buf_unread(&s->in), sp_buf_unread_len(&s->in), max, &scan);
+        if (rc == SP_EAGAIN) {
+            break;
+        }
+        if (rc == SP_ETOOBIG && s->state == SP_SESSION_COMMAND) {
+            s->seq = (uint8_t)(sp_buf_unread(&s->in)[3] + 1);
+            session_read_stop(s);
+            session_reject(s, SP_ER_NET_PACKET_TOO_LARGE, "08S01",
+                           "Got a packet bigger than 'max_allowed_packet' bytes");
+            break;
+        }
+        if (rc != SP_OK) {
+            sp_session_close(s, rc == SP_ETOOBIG ? "handshake packet too large" : "malformed packet");
+            break;
+        }
+
+        if (scan.nphysical == 1) {
+            payload = sp_buf_unread(&s->in) + SP_PACKET_HEADER_LEN;
+        } else {
+            sp_buf_reset(&s->cmd, SESSION_IN_KEEP_BYTES);
+            if (sp_buf_reserve(&s->cmd, scan.payload_len) != SP_OK) {
+                sp_session_close(s, "out of memory");
+                break;
+            }
+            sp_packet_join(sp_buf_unread(&s->in), &scan, s->cmd.data);
+            s->cmd.len = scan.payload_len;
+            payload = s->cmd.data;
+        }
+        s->seq = (uint8_t)(scan.last_seq + 1);
+
+        switch (s->state) {
+        case SP_SESSION_GREETING:
+            session_on_handshake_response(s, payload, scan.payload_len);
+            if (s->state != SP_SESSION_CLOSING) {
+                sp_buf_consume(&s->in, scan.wire_len);
+            }
+            break;
+        case SP_SESSION_AUTH_SWITCH:
+            session_on_auth_switch_response(s, payload, scan.payload_len);
+            if (s->state != SP_SESSION_CLOSING) {
+                sp_buf_consume(&s->in, scan.wire_len);
+            }
+            break;
+        default:
+            if (scan.first_seq != 0) {
+                sp_session_close(s, "command packet with a sequence id other than 0");
+                break;
+            }
+            s->cmd_wire_len = scan.wire_len;
+            session_dispatch(s, payload, scan.payload_len);
+            break;
+        }
+    }
+
+    s->processing = false;
+}

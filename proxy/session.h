@@ -1,0 +1,107 @@
+/*
+ * A client session: one client connection and its state machine.
+ *
+ *   GREETING --response--> [AUTH_SWITCH] --ok--> COMMAND <--> EXECUTING
+ *        \                        \                  \            \
+ *         `-----------------------`------------------`------------`--> CLOSING
+ *
+ * COMMAND waits for the next command packet; EXECUTING runs one command
+ * over one or more legs (exec.h) and returns to COMMAND when the response
+ * has been written. Between statements an autocommit session holds no
+ * backend connection, except those it must keep: a backend with an open
+ * transaction, or one carrying session state the proxy cannot move (held).
+ */
+#ifndef SP_PROXY_SESSION_H
+#define SP_PROXY_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "common/arena.h"
+#include "common/buf.h"
+#include "proxy/exec.h"
+
+struct sp_worker;
+struct sp_backend;
+struct sp_auth_user;
+
+#define SP_SESSION_DB_MAX 256
+
+enum sp_session_state {
+    SP_SESSION_GREETING,
+    SP_SESSION_AUTH_SWITCH,
+    SP_SESSION_COMMAND,
+    SP_SESSION_EXECUTING,
+    SP_SESSION_CLOSING
+};
+
+/* A backend connection that stays with the session between statements. */
+struct sp_held_backend {
+    struct sp_backend *backend;
+    bool pinned;     /* carries untracked session state: never pooled again */
+    bool in_trans;   /* SERVER_STATUS_IN_TRANS after its last response */
+};
+
+struct sp_session {
+    uv_tcp_t tcp;
+    struct sp_worker *worker;
+    struct sp_session *next;
+    struct sp_session *prev;
+    enum sp_session_state state;
+    uint32_t connection_id;
+
+    uint8_t scramble[20];
+    uint32_t caps;               /* negotiated with the client */
+    uint16_t collation;          /* normalized, see sp_collation_normalize */
+    const struct sp_auth_user *user;
+    char db[SP_SESSION_DB_MAX + 1];
+    size_t dblen;
+    bool multi_statements;       /* CLIENT_MULTI_STATEMENTS or COM_SET_OPTION */
+
+    struct sp_buf in;            /* bytes from the client */
+    struct sp_buf out;           /* bytes to the client, not yet handed to uv_write */
+    struct sp_buf cmd;           /* a command joined from several physical packets */
+    uint8_t seq;                 /* next sequence id towards the client */
+    size_t write_queue_bytes;    /* handed to uv_write, not yet written */
+    uint64_t ncommands;          /* commands completed: tells a callback its command ended */
+    size_t cmd_wire_len;         /* bytes of the command being executed in `in` */
+    bool reading;
+    bool processing;             /* inside the input loop: no re-entry */
+    bool close_after_flush;      /* close once the write queue is empty */
+    bool autocommit;             /* as the backends last reported it */
+
+    struct sp_held_backend *held; /* one per shard */
+    struct sp_arena arena;       /* per statement */
+    struct sp_exec exec;         /* the command being executed */
+};
+
+/* Accepts a connection from W's listener and sends the greeting. */
+void sp_session_accept(struct sp_worker *w);
+
+/* Closes the session: held backends are closed, legs abandoned. */
+void sp_session_close(struct sp_session *s, const char *reason);
+
+/* Hands S->out to uv_write. Returns SP_OK, or an error after which S is closing. */
+int sp_session_flush(struct sp_session *s);
+
+/* Appends a complete packet with the next sequence id to S->out. */
+int sp_session_append_packet(struct sp_session *s, const uint8_t *payload, size_t len) SP_WARN_UNUSED;
+
+/* Appends an ERR packet built from ERR. */
+int sp_session_append_err(struct sp_session *s, const struct sp_error *err) SP_WARN_UNUSED;
+
+/* Appends an OK packet with the session's status flags. */
+int sp_session_append_ok(struct sp_session *s, uint64_t affected_rows, uint64_t last_insert_id,
+                         uint16_t warnings) SP_WARN_UNUSED;
+
+/* Status flags the client should see now (autocommit, in transaction). */
+uint16_t sp_session_status(const struct sp_session *s);
+
+/* Called by exec.c once a command has been answered in full. */
+void sp_session_command_done(struct sp_session *s);
+
+/* True when the client's write queue is above its high watermark. */
+bool sp_session_write_blocked(const struct sp_session *s);
+
+#endif

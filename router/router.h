@@ -1,0 +1,102 @@
+/*
+ * Statement routing: from SQL text to the shards that must run it.
+ *
+ * A struct sp_router is built once from a config snapshot and is then
+ * read-only, so every worker thread may call sp_router_plan on the same
+ * router without locks. Planning is a pure function of the SQL text: it
+ * never sees sockets, never blocks and keeps no state between calls.
+ */
+#ifndef SP_ROUTER_ROUTER_H
+#define SP_ROUTER_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "common/error.h"
+#include "common/status.h"
+#include "common/str.h"
+#include "config/config.h"
+
+struct sp_router;
+
+/* What kind of statement the text is (after comments are skipped). */
+enum sp_stmt_kind {
+    SP_STMT_EMPTY,     /* only whitespace and comments */
+    SP_STMT_SELECT,    /* also WITH ... SELECT and parenthesized SELECT */
+    SP_STMT_INSERT,
+    SP_STMT_REPLACE,
+    SP_STMT_UPDATE,
+    SP_STMT_DELETE,
+    SP_STMT_DDL_TABLE, /* CREATE/ALTER/DROP/TRUNCATE/RENAME TABLE, CREATE/DROP INDEX */
+    SP_STMT_DDL_DATABASE, /* CREATE/DROP DATABASE or SCHEMA */
+    SP_STMT_USE,
+    SP_STMT_SET,
+    SP_STMT_SHOW,
+    SP_STMT_BEGIN,     /* BEGIN [WORK], START TRANSACTION ... */
+    SP_STMT_COMMIT,
+    SP_STMT_ROLLBACK,  /* ROLLBACK without TO SAVEPOINT */
+    SP_STMT_OTHER      /* anything else, including what the lexer cannot parse */
+};
+
+enum sp_plan_kind {
+    SP_PLAN_SINGLE,        /* one target; its response is streamed as is */
+    SP_PLAN_SCATTER_ROWS,  /* one result set: the targets' rows concatenated */
+    SP_PLAN_SCATTER_OK,    /* writes: one OK with affected rows summed */
+    SP_PLAN_BROADCAST,     /* DDL: OK only if every target succeeds */
+    SP_PLAN_REJECT         /* not routable: send plan->error to the client */
+};
+
+struct sp_plan_target {
+    uint32_t shard;     /* index into config shards */
+    struct sp_str sql;  /* text to send: the original or a rewrite in the arena */
+};
+
+struct sp_plan {
+    enum sp_plan_kind kind;
+    enum sp_stmt_kind stmt;
+    struct sp_plan_target *targets; /* in the arena, ordered by shard index */
+    size_t ntargets;
+
+    /* USE db: the database name, unquoted (in the arena). Empty otherwise. */
+    struct sp_str use_db;
+
+    /*
+     * The statement creates session state that the proxy cannot carry to
+     * another backend connection (SET, user variables, temporary tables,
+     * LOCK TABLES, GET_LOCK, SQL PREPARE, ...): the session must keep the
+     * backend connection it runs on.
+     */
+    bool pins_session;
+
+    /* The text holds more than one statement (CLIENT_MULTI_STATEMENTS). */
+    bool multi_statement;
+
+    struct sp_error error; /* set when kind is SP_PLAN_REJECT */
+};
+
+/*
+ * Builds a router for CFG, which must outlive it. Returns SP_OK, SP_ENOMEM,
+ * or SP_EINVAL with ERR filled when the config cannot be routed.
+ */
+int sp_router_create(const struct sp_config *cfg, struct sp_router **out, struct sp_error *err) SP_WARN_UNUSED;
+void sp_router_destroy(struct sp_router *router);
+
+/*
+ * Plans SQL (LEN bytes, not NUL-terminated). Rewrites and the target array
+ * are allocated in ARENA, which the caller resets after the statement.
+ * Returns SP_OK with OUT filled (a routing failure is SP_OK with kind
+ * SP_PLAN_REJECT and out->error set), or SP_ENOMEM.
+ */
+int sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
+                   struct sp_arena *arena, struct sp_plan *out) SP_WARN_UNUSED;
+
+/*
+ * The shard that a COM_FIELD_LIST for TABLE goes to: the default shard for
+ * unsharded tables, the first shard for sharded ones (every shard has the
+ * same definition).
+ */
+uint32_t sp_router_shard_for_table(const struct sp_router *router, struct sp_str table);
+
+#endif
