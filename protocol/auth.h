@@ -53,11 +53,12 @@ bool sp_auth_native_verify(const uint8_t scramble[20], const uint8_t stage2[SP_S
                            bool empty_password, const uint8_t *answer, size_t answer_len);
 
 /*
- * Appends an AuthSwitchRequest payload: 0xFE, plugin name NUL, plugin data
- * and a trailing NUL. DATA excludes that NUL: for mysql_native_password it
- * is the 20-byte scramble, and clients reject the switch unless 21 bytes
- * follow the plugin name. Returns SP_OK, SP_EINVAL without a plugin name,
- * or SP_ENOMEM (OUT unchanged).
+ * Appends an AuthSwitchRequest payload: 0xFE, plugin name NUL, plugin data.
+ * DATA is written as given, so for mysql_native_password pass the 20-byte
+ * scramble followed by a NUL, as MariaDB 10.11 sends it: the MySQL client
+ * library's native-password plugin rejects the switch unless exactly 21
+ * bytes follow the plugin name. Returns SP_OK, SP_EINVAL without a plugin
+ * name, or SP_ENOMEM (OUT unchanged).
  */
 int sp_auth_switch_request_build(struct sp_buf *out, const char *plugin,
                                  const uint8_t *data, size_t len) SP_WARN_UNUSED;

@@ -76,4 +76,21 @@ int sp_codec_put_zeros(struct sp_buf *out, size_t n) SP_WARN_UNUSED;
 /* Size of the length-encoded form of V. */
 size_t sp_codec_lenenc_int_size(uint64_t v);
 
+/*
+ * Mark and rollback for builders that append several fields and must leave
+ * OUT unchanged on failure. The mark counts unread bytes rather than an
+ * offset into data, because sp_buf_reserve may compact OUT in between.
+ */
+static inline size_t
+sp_codec_mark(const struct sp_buf *out)
+{
+    return sp_buf_unread_len(out);
+}
+
+static inline void
+sp_codec_rollback(struct sp_buf *out, size_t mark)
+{
+    out->len = out->head + mark;
+}
+
 #endif

@@ -74,7 +74,8 @@ struct sp_handshake_v10 {
 /*
  * Parses a server greeting. Returns SP_EPROTO for a truncated packet or a
  * protocol version other than 10, SP_EUNSUPPORTED when the server lacks
- * CLIENT_PROTOCOL_41 or offers a scramble shorter than 20 bytes.
+ * CLIENT_PROTOCOL_41 or offers a scramble shorter than 20 bytes. The plugin
+ * name may lack its final NUL, as clients accept.
  */
 int sp_handshake_v10_parse(const uint8_t *payload, size_t len, struct sp_handshake_v10 *out) SP_WARN_UNUSED;
 
@@ -96,9 +97,11 @@ struct sp_handshake_response {
 
 /*
  * Parses a client's reply to the greeting. Flags the client sets that the
- * server did not offer (SERVER_CAPS) are masked off in out->capabilities.
- * Clients without CLIENT_PROTOCOL_41 get SP_EUNSUPPORTED; malformed or
- * truncated fields SP_EPROTO.
+ * server did not offer (SERVER_CAPS) are masked off in out->capabilities,
+ * and the masked flags decide the layout. Clients without
+ * CLIENT_PROTOCOL_41 get SP_EUNSUPPORTED; malformed or truncated fields
+ * SP_EPROTO. As in MariaDB, the plugin name may be missing, and the
+ * database or plugin name may lack its NUL when it ends the packet.
  */
 int sp_handshake_response_parse(const uint8_t *payload, size_t len, uint32_t server_caps,
                                 struct sp_handshake_response *out) SP_WARN_UNUSED;

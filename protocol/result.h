@@ -62,8 +62,8 @@ int sp_err_parse(const uint8_t *payload, size_t len, struct sp_err_packet *out) 
 
 /*
  * Appends an ERR payload with a '#' SQLSTATE marker (CLIENT_PROTOCOL_41).
- * A NULL SQLSTATE is sent as "HY000"; one that is not 5 characters long
- * gives SP_EINVAL.
+ * A NULL or empty SQLSTATE is sent as "HY000"; one of another length than
+ * 5 characters gives SP_EINVAL.
  */
 int sp_err_build(struct sp_buf *out, uint16_t code, const char *sqlstate,
                  const char *message, size_t message_len) SP_WARN_UNUSED;
@@ -81,6 +81,10 @@ int sp_eof_build(struct sp_buf *out, const struct sp_eof_packet *eof) SP_WARN_UN
  * FIRST says whether it is the first packet of a response (only then is
  * 0xFB a LOCAL INFILE request and 0x00 an OK); DEPRECATE_EOF says whether
  * 0xFE ends a result set as an OK packet. A payload of length 0 is DATA.
+ * LEN may be the joined length or that of the first physical packet: with
+ * DEPRECATE_EOF a 0xFE payload is an OK below 0xFFFFFF bytes, without it an
+ * EOF below 9 bytes. The response to COM_CHANGE_USER may instead be an
+ * AuthSwitchRequest, which also starts with 0xFE; this does not detect it.
  */
 enum sp_response_kind sp_response_classify(const uint8_t *payload, size_t len, bool first,
                                            bool deprecate_eof);
