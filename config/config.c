@@ -1,0 +1,593 @@
+/*
+ * The config loader's entry points and the top level of the schema: listen,
+ * users, tables, the extensions with their defaults, the default shard, and
+ * freeing a loaded config. The "shards" section is in shards.c and the
+ * field table machinery in schema.c.
+ *
+ * Every value is checked before it is stored, and anything invalid is an
+ * error that names the file, the line and column, and the JSON path. No
+ * invalid value is replaced by a default. This file never logs and never
+ * includes jsmn, which only config/json.c does. A loaded struct sp_config
+ * is not changed after sp_config_load_string returns.
+ */
+#include "config/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/schema.h"
+
+/*
+ * Length limits in bytes, which keep messages and buffers bounded. The
+ * identifier limit is 80 characters of up to 4 bytes: MariaDB allows 80
+ * characters in user names and 64 in table and column names. The password
+ * limit is this proxy's own bound.
+ */
+#define CONFIG_IDENT_MAX 320
+#define CONFIG_SECRET_MAX 1024
+#define CONFIG_VERSION_MAX 255
+
+#define CONFIG_DEFAULT_SERVER_VERSION "5.5.5-10.11.0-MariaDB-shardproxy"
+
+/* Splits "host:port" or "[ipv6]:port". */
+static int
+config_parse_listen(struct config_loader *ld, int tok, void *base)
+{
+    static const char usage[] =
+        "expected \"host:port\", for example \"127.0.0.1:6033\" or \"[::1]:6033\"";
+    struct sp_config *cfg = base;
+    const char *host;
+    const char *port;
+    size_t hostlen;
+    char *s;
+    unsigned long v;
+    int rc;
+
+    if (sp_json_type(ld->walk.doc, tok) != SP_JSON_STRING) {
+        return sp_json_fail(&ld->walk, tok, "%s", usage);
+    }
+    rc = sp_config_store_string(ld, tok, &s, 1, CONFIG_HOST_MAX + 8);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+
+        if (close == NULL || close[1] != ':') {
+            rc = sp_json_fail(&ld->walk, tok, "%s", usage);
+            goto fail;
+        }
+        host = s + 1;
+        hostlen = (size_t)(close - host);
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(s, ':');
+
+        if (colon == NULL) {
+            rc = sp_json_fail(&ld->walk, tok, "%s", usage);
+            goto fail;
+        }
+        if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
+            rc = sp_json_fail(&ld->walk, tok,
+                              "put an IPv6 address in brackets, for example \"[::1]:6033\"");
+            goto fail;
+        }
+        host = s;
+        hostlen = (size_t)(colon - s);
+        port = colon + 1;
+    }
+
+    if (hostlen == 0) {
+        rc = sp_json_fail(&ld->walk, tok, "%s", usage);
+        goto fail;
+    }
+
+    v = 0;
+    if (port[0] != '\0' && strlen(port) <= 5 && strspn(port, "0123456789") == strlen(port)) {
+        v = strtoul(port, NULL, 10);
+    }
+    if (v < 1 || v > 65535) {
+        rc = sp_json_fail(&ld->walk, tok, "expected a port 1..65535 after the last ':'");
+        goto fail;
+    }
+
+    cfg->listen_host = strndup(host, hostlen);
+    if (cfg->listen_host == NULL) {
+        rc = sp_config_nomem(ld);
+        goto fail;
+    }
+    cfg->listen_port = (uint16_t)v;
+    rc = sp_config_check_host(&ld->walk, tok, cfg->listen_host);
+
+fail:
+    free(s);
+    return rc;
+}
+
+enum { USER_USER, USER_PASSWORD, USER_BACKEND_USER, USER_BACKEND_PASSWORD, USER_NFIELDS };
+
+static const struct config_field config_user_fields[] = {
+    [USER_USER] = CONFIG_FIELD_STRING("user", true, struct sp_user_cfg, user, 1, CONFIG_IDENT_MAX),
+    [USER_PASSWORD] = CONFIG_FIELD_STRING("password", true, struct sp_user_cfg, password, 0,
+                                          CONFIG_SECRET_MAX),
+    [USER_BACKEND_USER] = CONFIG_FIELD_STRING("backend_user", false, struct sp_user_cfg,
+                                              backend_user, 1, CONFIG_IDENT_MAX),
+    [USER_BACKEND_PASSWORD] = CONFIG_FIELD_STRING("backend_password", false, struct sp_user_cfg,
+                                                  backend_password, 0, CONFIG_SECRET_MAX),
+};
+
+static int
+config_parse_users(struct config_loader *ld, int tok, void *base)
+{
+    struct sp_config *cfg = base;
+    int toks[USER_NFIELDS];
+    struct sp_json_iter it;
+    int key;
+    int item;
+    size_t n;
+    size_t j;
+    int rc;
+
+    rc = sp_config_check_array(ld, tok, 1, SIZE_MAX, "users", &n);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    cfg->users = calloc(n, sizeof(*cfg->users));
+    if (cfg->users == NULL) {
+        return sp_config_nomem(ld);
+    }
+    cfg->nusers = n;
+
+    sp_json_iter_init(ld->walk.doc, tok, &it);
+    while (sp_json_iter_next(ld->walk.doc, &it, &key, &item)) {
+        size_t i = it.index - 1;
+        struct sp_user_cfg *user = &cfg->users[i];
+        size_t saved = sp_json_path_push_index(&ld->walk, i);
+
+        rc = sp_config_parse_object(ld, item, config_user_fields, USER_NFIELDS, user, toks);
+        for (j = 0; rc == SP_OK && j < i; j++) {
+            if (strcmp(cfg->users[j].user, user->user) == 0) {
+                rc = sp_config_fail_at(ld, toks[USER_USER], "user",
+                                    "duplicate user \"%s\" (also users[%zu])", user->user, j);
+            }
+        }
+        sp_json_path_pop(&ld->walk, saved);
+        if (rc != SP_OK) {
+            return rc;
+        }
+
+        if (user->backend_user == NULL) {
+            user->backend_user = strdup(user->user);
+        }
+        if (user->backend_password == NULL) {
+            user->backend_password = strdup(user->password);
+        }
+        if (user->backend_user == NULL || user->backend_password == NULL) {
+            return sp_config_nomem(ld);
+        }
+    }
+    return SP_OK;
+}
+
+/* "name" or "prefix*": a '*' is allowed only at the end. */
+static int
+config_parse_table_name(struct config_loader *ld, int tok, void *base)
+{
+    struct sp_table_cfg *table = base;
+    char *star;
+    size_t len;
+    int rc;
+
+    rc = sp_config_store_string(ld, tok, &table->name, 1, CONFIG_IDENT_MAX);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    len = strlen(table->name);
+    star = strchr(table->name, '*');
+    if (star == NULL) {
+        return SP_OK;
+    }
+    if (star != table->name + len - 1) {
+        return sp_json_fail(&ld->walk, tok,
+                            "'*' is allowed only at the end of a name, as a prefix wildcard");
+    }
+    if (len == 1) {
+        return sp_json_fail(&ld->walk, tok, "a wildcard needs a prefix before the '*'");
+    }
+
+    *star = '\0';
+    table->prefix = true;
+    return SP_OK;
+}
+
+static const char *const config_key_type_names[] = {
+    [SP_KEY_INT] = "int", [SP_KEY_STRING] = "string", NULL};
+static const char *const config_algorithm_names[] = {[SP_ALGORITHM_HASH] = "hash", NULL};
+
+enum { TABLE_NAME, TABLE_SHARD_KEY, TABLE_KEY_TYPE, TABLE_ALGORITHM, TABLE_NFIELDS };
+
+static const struct config_field config_table_fields[] = {
+    [TABLE_NAME] = CONFIG_FIELD_CUSTOM("name", true, config_parse_table_name),
+    [TABLE_SHARD_KEY] = CONFIG_FIELD_STRING("shard_key", true, struct sp_table_cfg, shard_key, 1,
+                                            CONFIG_IDENT_MAX),
+    [TABLE_KEY_TYPE] = CONFIG_FIELD_ENUM("key_type", struct sp_table_cfg, key_type,
+                                         config_key_type_names),
+    [TABLE_ALGORITHM] = CONFIG_FIELD_ENUM("algorithm", struct sp_table_cfg, algorithm,
+                                          config_algorithm_names),
+};
+
+static int
+config_parse_tables(struct config_loader *ld, int tok, void *base)
+{
+    struct sp_config *cfg = base;
+    int toks[TABLE_NFIELDS];
+    struct sp_json_iter it;
+    int key;
+    int item;
+    size_t n;
+    size_t j;
+    int rc;
+
+    rc = sp_config_check_array(ld, tok, 0, SIZE_MAX, "tables", &n);
+    if (rc != SP_OK || n == 0) {
+        return rc;
+    }
+
+    cfg->tables = calloc(n, sizeof(*cfg->tables));
+    if (cfg->tables == NULL) {
+        return sp_config_nomem(ld);
+    }
+    cfg->ntables = n;
+
+    sp_json_iter_init(ld->walk.doc, tok, &it);
+    while (sp_json_iter_next(ld->walk.doc, &it, &key, &item)) {
+        size_t i = it.index - 1;
+        struct sp_table_cfg *table = &cfg->tables[i];
+        size_t saved = sp_json_path_push_index(&ld->walk, i);
+
+        table->key_type = SP_KEY_INT;
+        table->algorithm = SP_ALGORITHM_HASH;
+        rc = sp_config_parse_object(ld, item, config_table_fields, TABLE_NFIELDS, table, toks);
+
+        /* "t" and "t*" are different entries: an exact name and a prefix. */
+        for (j = 0; rc == SP_OK && j < i; j++) {
+            if (cfg->tables[j].prefix == table->prefix &&
+                strcmp(cfg->tables[j].name, table->name) == 0) {
+                rc = sp_config_fail_at(ld, toks[TABLE_NAME], "name",
+                                    "duplicate table \"%s%s\" (also tables[%zu])", table->name,
+                                    table->prefix ? "*" : "", j);
+            }
+        }
+        sp_json_path_pop(&ld->walk, saved);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    return SP_OK;
+}
+
+static int
+config_parse_default_shard(struct config_loader *ld, int tok, void *base)
+{
+    return sp_config_store_string(ld, tok, &ld->default_shard_name, 1, SIZE_MAX);
+}
+
+static const char *const config_log_level_names[] = {
+    [SP_LOG_ERROR] = "error", [SP_LOG_WARN] = "warn", [SP_LOG_INFO] = "info",
+    [SP_LOG_DEBUG] = "debug", NULL};
+
+enum {
+    TOP_LISTEN,
+    TOP_WORKERS,
+    TOP_REGION,
+    TOP_USERS,
+    TOP_SHARDS,
+    TOP_DEFAULT_SHARD,
+    TOP_TABLES,
+    TOP_MAX_CLIENT_CONNECTIONS,
+    TOP_POOL_MAX_PER_BACKEND,
+    TOP_POOL_IDLE_TIMEOUT_MS,
+    TOP_POOL_WAIT_TIMEOUT_MS,
+    TOP_CONNECT_TIMEOUT_MS,
+    TOP_MAX_PACKET_SIZE,
+    TOP_SERVER_VERSION,
+    TOP_LOG_LEVEL,
+    TOP_NFIELDS
+};
+
+/*
+ * The top level. Timeouts must be at least 1 ms, so 0 never has to mean
+ * "none". Their maximums (one day for idle, one hour otherwise) only catch
+ * values given in the wrong unit.
+ */
+static const struct config_field config_top_fields[] = {
+    [TOP_LISTEN] = CONFIG_FIELD_CUSTOM("listen", true, config_parse_listen),
+    [TOP_WORKERS] = CONFIG_FIELD_UINT("workers", false, struct sp_config, workers, 0, 256),
+    [TOP_REGION] = CONFIG_FIELD_STRING("region", false, struct sp_config, region, 1,
+                                       SP_CONFIG_NAME_MAX),
+    [TOP_USERS] = CONFIG_FIELD_CUSTOM("users", true, config_parse_users),
+    [TOP_SHARDS] = CONFIG_FIELD_CUSTOM("shards", true, sp_config_parse_shards),
+    [TOP_DEFAULT_SHARD] = CONFIG_FIELD_CUSTOM("default_shard", false, config_parse_default_shard),
+    [TOP_TABLES] = CONFIG_FIELD_CUSTOM("tables", false, config_parse_tables),
+    [TOP_MAX_CLIENT_CONNECTIONS] = CONFIG_FIELD_UINT("max_client_connections", false,
+                                                     struct sp_config, max_client_connections,
+                                                     1, 1000000),
+    [TOP_POOL_MAX_PER_BACKEND] = CONFIG_FIELD_UINT("pool_max_per_backend", false,
+                                                   struct sp_config, pool_max_per_backend, 1,
+                                                   10000),
+    [TOP_POOL_IDLE_TIMEOUT_MS] = CONFIG_FIELD_UINT("pool_idle_timeout_ms", false,
+                                                   struct sp_config, pool_idle_timeout_ms, 1,
+                                                   86400000),
+    [TOP_POOL_WAIT_TIMEOUT_MS] = CONFIG_FIELD_UINT("pool_wait_timeout_ms", false,
+                                                   struct sp_config, pool_wait_timeout_ms, 1,
+                                                   3600000),
+    [TOP_CONNECT_TIMEOUT_MS] = CONFIG_FIELD_UINT("connect_timeout_ms", false, struct sp_config,
+                                                 connect_timeout_ms, 1, 3600000),
+    [TOP_MAX_PACKET_SIZE] = CONFIG_FIELD_UINT("max_packet_size", false, struct sp_config,
+                                              max_packet_size, 1024, 1073741824),
+    [TOP_SERVER_VERSION] = CONFIG_FIELD_STRING("server_version", false, struct sp_config,
+                                               server_version, 1, CONFIG_VERSION_MAX),
+    [TOP_LOG_LEVEL] = CONFIG_FIELD_ENUM("log_level", struct sp_config, log_level,
+                                        config_log_level_names),
+};
+
+_Static_assert(sizeof(config_top_fields) / sizeof(config_top_fields[0]) == TOP_NFIELDS,
+               "config_top_fields does not match the TOP_ enum");
+_Static_assert(TOP_NFIELDS <= CONFIG_FIELDS_MAX, "raise CONFIG_FIELDS_MAX");
+
+static void
+config_set_defaults(struct sp_config *cfg)
+{
+    cfg->workers = 0;
+    cfg->max_client_connections = 10000;
+    cfg->pool_max_per_backend = 64;
+    cfg->pool_idle_timeout_ms = 60000;
+    cfg->pool_wait_timeout_ms = 5000;
+    cfg->connect_timeout_ms = 3000;
+    cfg->max_packet_size = 64u * 1024 * 1024;
+    cfg->log_level = SP_LOG_INFO;
+}
+
+static int
+config_resolve_default_shard(struct config_loader *ld, int tok)
+{
+    struct sp_config *cfg = ld->cfg;
+    size_t i;
+
+    if (ld->default_shard_name == NULL) {
+        if (cfg->nshards > 1) {
+            return sp_json_fail(&ld->walk, 0,
+                                "missing required key \"default_shard\" (required when there is "
+                                "more than one shard)");
+        }
+        cfg->default_shard = 0;
+        return SP_OK;
+    }
+
+    for (i = 0; i < cfg->nshards; i++) {
+        if (strcmp(cfg->shards[i].name, ld->default_shard_name) == 0) {
+            cfg->default_shard = i;
+            return SP_OK;
+        }
+    }
+    return sp_config_fail_at(ld, tok, "default_shard", "unknown shard \"%s\"",
+                          ld->default_shard_name);
+}
+
+static int
+config_load(struct config_loader *ld, const struct sp_json_doc *doc)
+{
+    struct sp_config *cfg = ld->cfg;
+    int toks[TOP_NFIELDS];
+    int rc;
+
+    if (sp_json_type(doc, 0) != SP_JSON_OBJECT) {
+        return sp_json_fail(&ld->walk, 0, "expected a JSON object at the top level");
+    }
+
+    rc = sp_config_parse_object(ld, 0, config_top_fields, TOP_NFIELDS, cfg, toks);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    rc = config_resolve_default_shard(ld, toks[TOP_DEFAULT_SHARD]);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    rc = sp_config_check_shared_endpoints(ld);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    if (cfg->server_version == NULL) {
+        cfg->server_version = strdup(CONFIG_DEFAULT_SERVER_VERSION);
+        if (cfg->server_version == NULL) {
+            return sp_config_nomem(ld);
+        }
+    }
+    return SP_OK;
+}
+
+int
+sp_config_load_string(const char *json, size_t len, const char *source, struct sp_config **out,
+                      struct sp_error *err)
+{
+    struct config_loader ld = {0};
+    struct sp_json_doc *doc = NULL;
+    struct sp_config *cfg;
+    int rc;
+
+    *out = NULL;
+    cfg = calloc(1, sizeof(*cfg));
+    if (cfg == NULL) {
+        sp_error_set(err, SP_ER_UNKNOWN_ERROR, CONFIG_SQLSTATE, "out of memory");
+        return SP_ENOMEM;
+    }
+    config_set_defaults(cfg);
+    cfg->source = strdup(source != NULL ? source : "<string>");
+    if (cfg->source == NULL) {
+        sp_error_set(err, SP_ER_UNKNOWN_ERROR, CONFIG_SQLSTATE, "out of memory");
+        rc = SP_ENOMEM;
+        goto fail;
+    }
+
+    rc = sp_json_parse(json, len, cfg->source, &doc, err);
+    if (rc != SP_OK) {
+        goto fail;
+    }
+
+    ld.cfg = cfg;
+    sp_json_walk_init(&ld.walk, doc, err);
+    rc = config_load(&ld, doc);
+    if (rc != SP_OK) {
+        goto fail;
+    }
+
+    sp_json_destroy(doc);
+    free(ld.shard_tokens);
+    free(ld.endpoints);
+    free(ld.default_shard_name);
+    *out = cfg;
+    return SP_OK;
+
+fail:
+    sp_json_destroy(doc);
+    free(ld.shard_tokens);
+    free(ld.endpoints);
+    free(ld.default_shard_name);
+    sp_config_destroy(cfg);
+    return rc;
+}
+
+int
+sp_config_load_file(const char *path, struct sp_config **out, struct sp_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+    FILE *f;
+    int rc;
+
+    *out = NULL;
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        char buf[128];
+
+        sp_error_set(err, SP_ER_UNKNOWN_ERROR, CONFIG_SQLSTATE, "%s: cannot open: %s", path,
+                     strerror_r(errno, buf, sizeof(buf)));
+        return SP_EIO;
+    }
+
+    /* Read one byte past the limit, so that a larger file is detected. */
+    for (;;) {
+        size_t n;
+
+        if (len == cap) {
+            char *grown;
+
+            cap = cap == 0 ? 4096 : cap * 2;
+            grown = realloc(text, cap);
+            if (grown == NULL) {
+                sp_error_set(err, SP_ER_UNKNOWN_ERROR, CONFIG_SQLSTATE, "%s: out of memory",
+                             path);
+                rc = SP_ENOMEM;
+                goto fail;
+            }
+            text = grown;
+        }
+
+        n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0 || len > SP_JSON_TEXT_MAX) {
+            break;
+        }
+    }
+
+    if (ferror(f)) {
+        char buf[128];
+
+        sp_error_set(err, SP_ER_UNKNOWN_ERROR, CONFIG_SQLSTATE, "%s: cannot read: %s", path,
+                     strerror_r(errno, buf, sizeof(buf)));
+        rc = SP_EIO;
+        goto fail;
+    }
+
+    rc = sp_config_load_string(text, len, path, out, err);
+
+fail:
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+static void
+config_free_endpoint(struct sp_endpoint_cfg *ep)
+{
+    free(ep->host);
+    free(ep->region);
+}
+
+void
+sp_config_destroy(struct sp_config *cfg)
+{
+    size_t i;
+    size_t j;
+
+    if (cfg == NULL) {
+        return;
+    }
+
+    for (i = 0; i < cfg->nusers; i++) {
+        free(cfg->users[i].user);
+        free(cfg->users[i].password);
+        free(cfg->users[i].backend_user);
+        free(cfg->users[i].backend_password);
+    }
+    free(cfg->users);
+
+    for (i = 0; i < cfg->nshards; i++) {
+        free(cfg->shards[i].name);
+        config_free_endpoint(&cfg->shards[i].primary);
+        for (j = 0; j < cfg->shards[i].nreplicas; j++) {
+            config_free_endpoint(&cfg->shards[i].replicas[j]);
+        }
+        free(cfg->shards[i].replicas);
+    }
+    free(cfg->shards);
+
+    for (i = 0; i < cfg->ntables; i++) {
+        free(cfg->tables[i].name);
+        free(cfg->tables[i].shard_key);
+    }
+    free(cfg->tables);
+
+    free(cfg->source);
+    free(cfg->listen_host);
+    free(cfg->region);
+    free(cfg->server_version);
+    free(cfg);
+}
+
+const struct sp_user_cfg *
+sp_config_find_user(const struct sp_config *cfg, const char *name, size_t len)
+{
+    size_t i;
+
+    if (len == 0) {
+        return NULL; /* user names are never empty */
+    }
+    for (i = 0; i < cfg->nusers; i++) {
+        const char *user = cfg->users[i].user;
+
+        if (strlen(user) == len && memcmp(user, name, len) == 0) {
+            return &cfg->users[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,245 @@
+/*
+ * The generic half of the loader: reads an object through a field table,
+ * rejecting unknown, duplicate and missing keys, and reads each field by
+ * its kind (string, unsigned integer, enum or custom parser). It must not
+ * know any particular key, because the tables live in config.c and
+ * shards.c.
+ */
+#include "config/schema.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Enum fields are stored through an int, which these checks keep valid. */
+_Static_assert(sizeof(enum sp_log_level) == sizeof(int), "enum sp_log_level is not int-sized");
+_Static_assert(sizeof(enum sp_key_type) == sizeof(int), "enum sp_key_type is not int-sized");
+_Static_assert(sizeof(enum sp_algorithm) == sizeof(int), "enum sp_algorithm is not int-sized");
+
+int
+sp_config_nomem(struct config_loader *ld)
+{
+    sp_error_set(ld->walk.err, SP_ER_UNKNOWN_ERROR, CONFIG_SQLSTATE, "%s: out of memory",
+                 ld->cfg->source);
+    return SP_ENOMEM;
+}
+
+int
+sp_config_fail_at(struct config_loader *ld, int tok, const char *key, const char *fmt, ...)
+{
+    char reason[SP_ERROR_MESSAGE_MAX];
+    size_t saved;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+
+    saved = sp_json_path_push_key(&ld->walk, key);
+    sp_json_fail(&ld->walk, tok, "%s", reason);
+    sp_json_path_pop(&ld->walk, saved);
+    return SP_EINVAL;
+}
+
+int
+sp_config_store_string(struct config_loader *ld, int tok, char **slot, size_t min, size_t max)
+{
+    char *s;
+    size_t len;
+    int rc;
+
+    rc = sp_json_get_string(&ld->walk, tok, &s, &len);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    if (len < min) {
+        free(s);
+        return sp_json_fail(&ld->walk, tok, "must not be empty");
+    }
+    if (len > max) {
+        free(s);
+        return sp_json_fail(&ld->walk, tok, "must be at most %zu bytes long", max);
+    }
+
+    *slot = s;
+    return SP_OK;
+}
+
+static int
+config_parse_enum(struct config_loader *ld, const struct config_field *f, int tok, void *base)
+{
+    char expected[256];
+    size_t used = 0;
+    int i;
+
+    for (i = 0; f->names[i] != NULL; i++) {
+        if (sp_json_string_equals(ld->walk.doc, tok, f->names[i])) {
+            memcpy((char *)base + f->offset, &i, sizeof(i));
+            return SP_OK;
+        }
+    }
+
+    for (i = 0; f->names[i] != NULL && used < sizeof(expected); i++) {
+        int n = snprintf(expected + used, sizeof(expected) - used, "%s\"%s\"",
+                         i == 0 ? "" : (f->names[i + 1] == NULL ? " or " : ", "), f->names[i]);
+
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (i == 1) {
+        return sp_json_fail(&ld->walk, tok, "expected %s (the only value supported)", expected);
+    }
+    return sp_json_fail(&ld->walk, tok, "expected %s", expected);
+}
+
+static int
+config_parse_field(struct config_loader *ld, const struct config_field *f, int tok, void *base)
+{
+    char *member = (char *)base + f->offset;
+    int64_t v;
+    int rc;
+
+    switch (f->kind) {
+    case CONFIG_STRING:
+        return sp_config_store_string(ld, tok, (char **)(void *)member, (size_t)f->min,
+                                   (size_t)f->max);
+
+    case CONFIG_UINT:
+        rc = sp_json_get_int(&ld->walk, tok, f->min, f->max, &v);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        if (f->size == sizeof(uint16_t)) {
+            uint16_t u16 = (uint16_t)v;
+
+            memcpy(member, &u16, sizeof(u16));
+        } else {
+            uint32_t u32 = (uint32_t)v;
+
+            SP_BUG_ON(f->size != sizeof(uint32_t));
+            memcpy(member, &u32, sizeof(u32));
+        }
+        return SP_OK;
+
+    case CONFIG_ENUM:
+        return config_parse_enum(ld, f, tok, base);
+
+    case CONFIG_CUSTOM:
+        return f->parse(ld, tok, base);
+    }
+    return SP_EINVAL;
+}
+
+/* Reports an unknown key and lists the keys that the object accepts. */
+static int
+config_fail_unknown_key(struct config_loader *ld, int key, const struct config_field *fields,
+                        size_t nfields)
+{
+    struct sp_str raw = sp_json_raw(ld->walk.doc, key);
+    char valid[256];
+    size_t used = 0;
+    size_t i;
+
+    valid[0] = '\0';
+    for (i = 0; i < nfields && used < sizeof(valid); i++) {
+        int n = snprintf(valid + used, sizeof(valid) - used, "%s%s", i == 0 ? "" : ", ",
+                         fields[i].key);
+
+        used += n > 0 ? (size_t)n : 0;
+    }
+
+    return sp_json_fail(&ld->walk, key, "unknown key \"%.*s\" (valid keys: %s)",
+                        raw.len > 64 ? 64 : (int)raw.len, raw.ptr, valid);
+}
+
+int
+sp_config_parse_object(struct config_loader *ld, int obj, const struct config_field *fields,
+                    size_t nfields, void *base, int *toks)
+{
+    const struct sp_json_doc *doc = ld->walk.doc;
+    struct sp_json_iter it;
+    int key;
+    int value;
+    size_t i;
+
+    SP_BUG_ON(nfields > CONFIG_FIELDS_MAX);
+    if (sp_json_type(doc, obj) != SP_JSON_OBJECT) {
+        return sp_json_fail(&ld->walk, obj, "expected an object");
+    }
+
+    for (i = 0; i < nfields; i++) {
+        toks[i] = -1;
+    }
+
+    sp_json_iter_init(doc, obj, &it);
+    while (sp_json_iter_next(doc, &it, &key, &value)) {
+        size_t saved;
+        int rc;
+
+        for (i = 0; i < nfields; i++) {
+            if (sp_json_string_equals(doc, key, fields[i].key)) {
+                break;
+            }
+        }
+        if (i == nfields) {
+            return config_fail_unknown_key(ld, key, fields, nfields);
+        }
+        if (toks[i] != -1) {
+            return sp_json_fail(&ld->walk, key, "duplicate key \"%s\"", fields[i].key);
+        }
+        toks[i] = value;
+
+        saved = sp_json_path_push_key(&ld->walk, fields[i].key);
+        rc = config_parse_field(ld, &fields[i], value, base);
+        sp_json_path_pop(&ld->walk, saved);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+
+    for (i = 0; i < nfields; i++) {
+        if (fields[i].required && toks[i] == -1) {
+            return sp_json_fail(&ld->walk, obj, "missing required key \"%s\"", fields[i].key);
+        }
+    }
+    return SP_OK;
+}
+
+int
+sp_config_check_array(struct config_loader *ld, int tok, size_t min, size_t max, const char *what,
+                   size_t *n)
+{
+    *n = sp_json_count(ld->walk.doc, tok);
+    if (sp_json_type(ld->walk.doc, tok) != SP_JSON_ARRAY || *n < min || *n > max) {
+        if (min == 0) {
+            return sp_json_fail(&ld->walk, tok, "expected an array of %s", what);
+        }
+        if (max == SIZE_MAX) {
+            return sp_json_fail(&ld->walk, tok, "expected a non-empty array of %s", what);
+        }
+        return sp_json_fail(&ld->walk, tok, "expected a non-empty array of at most %zu %s", max,
+                            what);
+    }
+    return SP_OK;
+}
+
+int
+sp_config_check_host(struct sp_json_walk *walk, int tok, const char *host)
+{
+    const char *p;
+
+    if (host[0] == '\0') {
+        return sp_json_fail(walk, tok, "must not be empty");
+    }
+    for (p = host; *p != '\0'; p++) {
+        if (*p == '[' || *p == ']') {
+            return sp_json_fail(walk, tok,
+                                "write IPv6 addresses without brackets, for example \"::1\"");
+        }
+        if ((unsigned char)*p <= ' ' || *p == 0x7F) {
+            return sp_json_fail(walk, tok, "must not contain spaces or control characters");
+        }
+    }
+    return SP_OK;
+}
