@@ -396,6 +396,7 @@ exec_leg_process(struct sp_leg *leg)
             }
             if (leg->stream_forward) {
                 if (sp_session_write_blocked(s)) {
+                    s->write_paused = true;
                     sp_backend_read_stop(be);
                     return;
                 }
@@ -428,6 +429,7 @@ exec_leg_process(struct sp_leg *leg)
             return; /* wait for the head of the packet */
         }
         if (exec_is_streaming(ex) && leg->state == SP_LEG_RUNNING && sp_session_write_blocked(s)) {
+            s->write_paused = true;
             sp_backend_read_stop(be);
             return;
         }

@@ -120,7 +120,6 @@ session_write_cb(uv_write_t *req, int status)
 {
     struct sp_write_req *wr = req->data;
     struct sp_session *s = wr->owner;
-    bool was_blocked = sp_session_write_blocked(s);
 
     s->write_queue_bytes -= wr->buf.len;
     sp_worker_write_req_put(s->worker, wr);
@@ -136,9 +135,11 @@ session_write_cb(uv_write_t *req, int status)
         sp_session_close(s, "closed after final packet");
         return;
     }
-    if (was_blocked && s->write_queue_bytes <= WRITE_LOW_WATERMARK &&
-        s->state == SP_SESSION_EXECUTING) {
-        sp_exec_on_client_writable(s);
+    if (s->write_paused && s->write_queue_bytes <= WRITE_LOW_WATERMARK) {
+        s->write_paused = false;
+        if (s->state == SP_SESSION_EXECUTING) {
+            sp_exec_on_client_writable(s);
+        }
     }
 }
 

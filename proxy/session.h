@@ -64,6 +64,7 @@ struct sp_session {
     struct sp_buf cmd;           /* a command joined from several physical packets */
     uint8_t seq;                 /* next sequence id towards the client */
     size_t write_queue_bytes;    /* handed to uv_write, not yet written */
+    bool write_paused;           /* backends stopped until the queue drains */
     uint64_t ncommands;          /* commands completed: tells a callback its command ended */
     size_t cmd_wire_len;         /* bytes of the command being executed in `in` */
     bool reading;
