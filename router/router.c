@@ -1,0 +1,662 @@
+/*
+ * Router: config checks, per-statement routing decisions and the plan.
+ *
+ * sp_router_plan scans the text statement by statement (scan.c), decides
+ * a route for each (this file, shardkey.c, insert.c) and turns the routes
+ * into one plan. The rules, in order:
+ *   - text the scan cannot follow goes to the default shard, unless it
+ *     names a sharded table;
+ *   - statements without sharded tables go to the default shard;
+ *   - DDL on sharded tables goes to every shard;
+ *   - reads and writes on one sharded table go to the shards that their
+ *     key conditions allow;
+ *   - anything the proxy cannot merge or split correctly is rejected with
+ *     an error that names the construct.
+ * The plan path allocates only from the caller's arena.
+ */
+#include "router/router.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/insert.h"
+#include "router/internal.h"
+#include "router/scan.h"
+#include "router/shardkey.h"
+
+static char
+router_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Reads the next character of an identifier at *P, a doubled backtick as one. */
+static char
+router_name_char(const char **p, bool quoted)
+{
+    char c = *(*p)++;
+
+    if (quoted && c == '`') {
+        (*p)++;
+    }
+    return router_lower(c);
+}
+
+/*
+ * Compares NAME with PATTERN, ignoring ASCII case. With PREFIX, NAME only
+ * has to start with PATTERN.
+ */
+static bool
+router_name_matches(const char *pattern, const struct sp_token *name, bool prefix)
+{
+    struct sp_str text = sp_router_token_name(name);
+    const char *p = text.ptr, *end = text.ptr + text.len;
+    bool quoted = name->kind == SP_TOK_QUOTED_IDENT;
+
+    for (; *pattern != '\0'; pattern++) {
+        if (p == end || router_name_char(&p, quoted) != router_lower(*pattern)) {
+            return false;
+        }
+    }
+    return prefix || p == end;
+}
+
+const struct sp_table_cfg *
+sp_router_match_table(const struct sp_router *router, const struct sp_token *name)
+{
+    const struct sp_config *cfg = router->cfg;
+    size_t i;
+
+    for (i = 0; i < cfg->ntables; i++) {
+        if (router_name_matches(cfg->tables[i].name, name, cfg->tables[i].prefix)) {
+            return &cfg->tables[i];
+        }
+    }
+    return NULL;
+}
+
+bool
+sp_router_name_is(const struct sp_token *name, const char *column)
+{
+    return (name->kind == SP_TOK_IDENT || name->kind == SP_TOK_QUOTED_IDENT)
+           && router_name_matches(column, name, false);
+}
+
+bool
+sp_router_same_name(const struct sp_token *a, const struct sp_token *b)
+{
+    struct sp_str x = sp_router_token_name(a), y = sp_router_token_name(b);
+    const char *p = x.ptr, *q = y.ptr, *pend = x.ptr + x.len, *qend = y.ptr + y.len;
+    bool aq = a->kind == SP_TOK_QUOTED_IDENT, bq = b->kind == SP_TOK_QUOTED_IDENT;
+
+    if ((a->kind != SP_TOK_IDENT && !aq) || (b->kind != SP_TOK_IDENT && !bq)) {
+        return false;
+    }
+    while (p < pend && q < qend) {
+        if (router_name_char(&p, aq) != router_name_char(&q, bq)) {
+            return false;
+        }
+    }
+    return p == pend && q == qend;
+}
+
+struct sp_str
+sp_router_token_name(const struct sp_token *name)
+{
+    if (name->kind == SP_TOK_QUOTED_IDENT && name->text.len >= 2) {
+        return sp_str_make(name->text.ptr + 1, name->text.len - 2);
+    }
+    return name->text;
+}
+
+void
+sp_route_reject(struct sp_route *route, struct sp_error *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    route->kind = SP_PLAN_REJECT;
+    route->targets = NULL;
+    route->ntargets = 0;
+    err->code = SP_ER_NOT_SUPPORTED_YET;
+    memcpy(err->sqlstate, "42000", sizeof(err->sqlstate));
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+}
+
+void
+sp_route_unparseable(struct sp_route *route, struct sp_error *err, const struct sp_token *name,
+                     const char *reason)
+{
+    struct sp_str table = sp_router_token_name(name);
+
+    route->kind = SP_PLAN_REJECT;
+    route->targets = NULL;
+    route->ntargets = 0;
+    sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
+                 "cannot route statement that names sharded table '%.*s': %s", (int)table.len,
+                 table.ptr, reason);
+}
+
+static void
+router_single(const struct sp_router *router, struct sp_route *route, uint32_t shard)
+{
+    route->kind = SP_PLAN_SINGLE;
+    sp_shard_set_clear(router, &route->shards);
+    sp_shard_set_add(&route->shards, shard);
+}
+
+static void
+router_all(const struct sp_router *router, struct sp_route *route, enum sp_plan_kind kind)
+{
+    route->kind = kind;
+    sp_shard_set_fill(router, &route->shards);
+}
+
+static const char *
+router_verb(enum sp_stmt_kind kind)
+{
+    return kind == SP_STMT_UPDATE ? "UPDATE" : "DELETE";
+}
+
+static void
+router_route_ddl(const struct sp_router *router, const struct sp_scan *scan,
+                 struct sp_route *route, struct sp_error *err)
+{
+    struct sp_str sharded, unsharded;
+
+    if (scan->nsharded == 0) {
+        router_single(router, route, router->default_shard);
+        return;
+    }
+    if (scan->nsharded == scan->ntables) {
+        router_all(router, route, SP_PLAN_BROADCAST);
+        return;
+    }
+    sharded = sp_router_token_name(&scan->first_sharded.name);
+    unsharded = sp_router_token_name(&scan->first_unsharded.name);
+    sp_route_reject(route, err,
+                    "a DDL statement that names sharded table '%.*s' and unsharded table '%.*s' "
+                    "is not supported",
+                    (int)sharded.len, sharded.ptr, (int)unsharded.len, unsharded.ptr);
+}
+
+/* Routes a SELECT, UPDATE or DELETE on exactly one table, which is sharded. */
+static int
+router_route_one_table(const struct sp_router *router, const struct sp_scan *scan,
+                       struct sp_arena *arena, struct sp_route *route, struct sp_error *err)
+{
+    const struct sp_scan_table *table = &scan->first;
+    enum sp_stmt_kind kind = scan->cls.kind;
+    struct sp_str name = sp_router_token_name(&table->name);
+    uint32_t count;
+    bool assigns;
+    int rc;
+
+    if (kind == SP_STMT_UPDATE && scan->has_set) {
+        if (sp_shardkey_assigns(&scan->set, table->rule->shard_key, &assigns) != SP_OK) {
+            sp_route_unparseable(route, err, &table->name, "cannot read the SET assignments");
+            return SP_OK;
+        }
+        if (assigns) {
+            sp_route_reject(route, err,
+                            "changing the shard key column '%s' of table '%.*s' is not supported",
+                            table->rule->shard_key, (int)name.len, name.ptr);
+            return SP_OK;
+        }
+    }
+
+    /* Key conditions only restrict the rows of a table in the statement's own FROM. */
+    sp_shard_set_fill(router, &route->shards);
+    if (table->depth == 0 && scan->has_where && !scan->top_union) {
+        rc = sp_shardkey_where(router, table, &scan->where, arena, &route->shards);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+
+    count = sp_shard_set_count(router, &route->shards);
+    if (count == 0) {
+        /* sp_shardkey_where keeps one shard for contradictions; this only guards the plan. */
+        router_single(router, route, router->default_shard);
+        return SP_OK;
+    }
+    if (count == 1) {
+        route->kind = SP_PLAN_SINGLE;
+        return SP_OK;
+    }
+
+    if (kind == SP_STMT_SELECT) {
+        if (scan->blocker != NULL) {
+            sp_route_reject(route, err,
+                            "%s on a query that spans several shards is not supported yet",
+                            scan->blocker);
+            return SP_OK;
+        }
+        route->kind = SP_PLAN_SCATTER_ROWS;
+        return SP_OK;
+    }
+    if (scan->has_limit || scan->has_returning) {
+        /* Each shard would apply the LIMIT on its own, or return rows an OK cannot carry. */
+        sp_route_reject(route, err, "%s on a%s %s that spans several shards is not supported yet",
+                        scan->has_limit ? "LIMIT" : "RETURNING",
+                        kind == SP_STMT_UPDATE ? "n" : "", router_verb(kind));
+        return SP_OK;
+    }
+    route->kind = SP_PLAN_SCATTER_OK;
+    return SP_OK;
+}
+
+static int
+router_route_dml(const struct sp_router *router, const struct sp_scan *scan, struct sp_str text,
+                 struct sp_arena *arena, struct sp_route *route, struct sp_error *err)
+{
+    enum sp_stmt_kind kind = scan->cls.kind;
+    struct sp_str name;
+    int rc;
+
+    if (scan->nsharded == 0) {
+        router_single(router, route, router->default_shard);
+        route->neutral = scan->ntables == 0 && scan->named_rule == NULL;
+        return SP_OK;
+    }
+
+    if ((kind == SP_STMT_INSERT || kind == SP_STMT_REPLACE) && scan->first.rule != NULL) {
+        rc = sp_insert_route(router, scan, text, arena, route, err);
+        if (rc != SP_OK || route->kind == SP_PLAN_REJECT || scan->ntables == 1) {
+            return rc;
+        }
+    }
+
+    name = sp_router_token_name(&scan->first_sharded.name);
+    if (scan->ntables > 1) {
+        if (kind == SP_STMT_UPDATE || kind == SP_STMT_DELETE) {
+            sp_route_reject(route, err,
+                            "a multi-table %s that names sharded table '%.*s' is not supported yet",
+                            router_verb(kind), (int)name.len, name.ptr);
+        } else {
+            sp_route_reject(route, err,
+                            "a query that joins sharded table '%.*s' with other tables is not "
+                            "supported yet",
+                            (int)name.len, name.ptr);
+        }
+        return SP_OK;
+    }
+    return router_route_one_table(router, scan, arena, route, err);
+}
+
+static int router_route(const struct sp_router *router, const struct sp_scan *scan,
+                        struct sp_str text, struct sp_arena *arena, struct sp_route *route,
+                        struct sp_error *err);
+
+/*
+ * EXPLAIN runs nowhere, so it goes to one shard that the explained
+ * statement would run on: the plan there is the plan on every shard.
+ */
+static int
+router_route_explain(const struct sp_router *router, const struct sp_scan *scan,
+                     struct sp_arena *arena, struct sp_route *route, struct sp_error *err)
+{
+    struct sp_scan *inner;
+    struct sp_lexer at;
+    uint32_t shard;
+    int rc;
+
+    if (!scan->has_explained) {
+        /* DESCRIBE t: every shard has the same definition of a sharded table. */
+        shard = scan->ntables > 0 && scan->first.rule != NULL ? 0 : router->default_shard;
+        router_single(router, route, shard);
+        return SP_OK;
+    }
+
+    /* Scan state is too large to nest on the stack more than once per statement. */
+    inner = sp_arena_alloc(arena, sizeof(*inner));
+    if (inner == NULL) {
+        return SP_ENOMEM;
+    }
+    at = scan->explained.lexer;
+    at.pos = scan->explained.tok.text.ptr;
+    at.after_name = false;
+    sp_scan_statement(router, &at, inner);
+    rc = router_route(router, inner, inner->text, arena, route, err);
+    if (rc != SP_OK || route->kind == SP_PLAN_REJECT) {
+        return rc;
+    }
+
+    shard = route->targets != NULL ? route->targets[0].shard
+                                   : sp_shard_set_first(router, &route->shards);
+    route->targets = NULL;
+    route->ntargets = 0;
+    route->neutral = false;
+    router_single(router, route, shard);
+    return SP_OK;
+}
+
+static int
+router_route(const struct sp_router *router, const struct sp_scan *scan, struct sp_str text,
+             struct sp_arena *arena, struct sp_route *route, struct sp_error *err)
+{
+    route->kind = SP_PLAN_SINGLE;
+    route->neutral = false;
+    route->targets = NULL;
+    route->ntargets = 0;
+
+    if (scan->error != NULL) {
+        if (scan->named_rule != NULL) {
+            sp_route_unparseable(route, err, &scan->named_sharded, scan->error);
+        } else {
+            router_single(router, route, router->default_shard);
+        }
+        return SP_OK;
+    }
+
+    switch (scan->cls.kind) {
+    case SP_STMT_SELECT:
+    case SP_STMT_INSERT:
+    case SP_STMT_REPLACE:
+    case SP_STMT_UPDATE:
+    case SP_STMT_DELETE:
+        return router_route_dml(router, scan, text, arena, route, err);
+    case SP_STMT_DDL_TABLE:
+        router_route_ddl(router, scan, route, err);
+        return SP_OK;
+    case SP_STMT_DDL_DATABASE:
+        router_all(router, route, SP_PLAN_BROADCAST);
+        return SP_OK;
+    case SP_STMT_SET:
+        if (scan->named_rule != NULL) {
+            /* SET @v = (SELECT ... FROM sharded): the default shard holds only part of it. */
+            sp_route_unparseable(route, err, &scan->named_sharded,
+                                 "SET statements that read sharded tables are not supported");
+            return SP_OK;
+        }
+        router_single(router, route, router->default_shard);
+        route->neutral = true;
+        return SP_OK;
+    case SP_STMT_EMPTY:
+    case SP_STMT_USE:
+    case SP_STMT_BEGIN:
+    case SP_STMT_COMMIT:
+    case SP_STMT_ROLLBACK:
+        router_single(router, route, router->default_shard);
+        route->neutral = true;
+        return SP_OK;
+    case SP_STMT_SHOW:
+        router_single(router, route, router->default_shard);
+        return SP_OK;
+    case SP_STMT_OTHER:
+        break;
+    }
+
+    if (scan->cls.explain) {
+        return router_route_explain(router, scan, arena, route, err);
+    }
+    if (scan->named_rule != NULL) {
+        sp_route_unparseable(route, err, &scan->named_sharded,
+                             "this kind of statement is not supported on sharded tables");
+        return SP_OK;
+    }
+    router_single(router, route, router->default_shard);
+    return SP_OK;
+}
+
+/* True when only empty statements and comments follow LEXER's position. */
+static bool
+router_rest_is_empty(const struct sp_lexer *lexer)
+{
+    struct sp_lexer copy = *lexer;
+    struct sp_token tok;
+
+    for (;;) {
+        sp_lexer_next(&copy, &tok);
+        if (tok.kind == SP_TOK_EOF) {
+            return true;
+        }
+        if (tok.kind != SP_TOK_SEMICOLON) {
+            return false;
+        }
+    }
+}
+
+/* Stores the database name of USE in the arena, NUL-terminated. */
+static int
+router_use_db(const struct sp_scan *scan, struct sp_arena *arena, struct sp_plan *out)
+{
+    struct sp_str name = scan->use_db.text;
+    char *copy;
+    int rc;
+
+    if (scan->use_db.kind == SP_TOK_QUOTED_IDENT) {
+        rc = sp_lexer_unquote(&scan->use_db, arena, &name);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    } else if (scan->use_db.kind != SP_TOK_IDENT) {
+        out->use_db = SP_STR_NULL;
+        return SP_OK;
+    }
+    copy = sp_arena_strndup(arena, name.ptr, name.len);
+    if (copy == NULL) {
+        return SP_ENOMEM;
+    }
+    out->use_db = sp_str_make(copy, name.len);
+    return SP_OK;
+}
+
+/* Fills OUT's kind and targets from ROUTE; every target gets SQL unless the route rewrote it. */
+static int
+router_build(const struct sp_router *router, const struct sp_route *route, struct sp_str sql,
+             struct sp_arena *arena, struct sp_plan *out)
+{
+    uint32_t shard, n;
+    size_t i = 0;
+
+    out->kind = route->kind;
+    if (route->kind == SP_PLAN_REJECT) {
+        return SP_OK;
+    }
+    if (route->targets != NULL) {
+        out->targets = route->targets;
+        out->ntargets = route->ntargets;
+        return SP_OK;
+    }
+
+    n = sp_shard_set_count(router, &route->shards);
+    out->targets = sp_arena_alloc(arena, n * sizeof(*out->targets));
+    if (out->targets == NULL) {
+        return SP_ENOMEM;
+    }
+    for (shard = 0; shard < router->nshards; shard++) {
+        if (sp_shard_set_has(&route->shards, shard)) {
+            out->targets[i].shard = shard;
+            out->targets[i].sql = sql;
+            i++;
+        }
+    }
+    out->ntargets = n;
+    return SP_OK;
+}
+
+int
+sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
+               struct sp_arena *arena, struct sp_plan *out)
+{
+    struct sp_str whole = sp_str_make(sql != NULL ? sql : "", sql != NULL ? len : 0);
+    struct sp_route route, combined;
+    struct sp_scan scan;
+    struct sp_lexer lexer;
+    size_t nstatements = 0;
+    bool last, tied = false;
+    uint32_t shard;
+    int rc;
+
+    out->kind = SP_PLAN_SINGLE;
+    out->stmt = SP_STMT_EMPTY;
+    out->targets = NULL;
+    out->ntargets = 0;
+    out->use_db = SP_STR_NULL;
+    out->pins_session = false;
+    out->multi_statement = false;
+    sp_error_clear(&out->error);
+
+    router_single(router, &combined, router->default_shard);
+    combined.neutral = true;
+    combined.targets = NULL;
+    combined.ntargets = 0;
+
+    sp_lexer_init(&lexer, whole.ptr, whole.len);
+    for (;;) {
+        sp_scan_statement(router, &lexer, &scan);
+        last = !scan.has_next || router_rest_is_empty(&scan.next);
+        if (scan.cls.kind == SP_STMT_EMPTY) {
+            if (last) {
+                break;
+            }
+            lexer = scan.next;
+            continue;
+        }
+
+        /* Several statements of different kinds are OTHER: none of the kinds describes them. */
+        if (++nstatements == 1) {
+            out->stmt = scan.cls.kind;
+        } else {
+            out->multi_statement = true;
+            if (out->stmt != scan.cls.kind) {
+                out->stmt = SP_STMT_OTHER;
+            }
+        }
+        out->pins_session = out->pins_session || scan.pins_session;
+        if (scan.cls.kind == SP_STMT_USE) {
+            rc = router_use_db(&scan, arena, out);
+            if (rc != SP_OK) {
+                return rc;
+            }
+        }
+
+        /* A lone statement owns the whole text: a rewrite keeps its trailing ';' and comments. */
+        if (nstatements == 1 && last) {
+            scan.text = sp_str_make(scan.text.ptr, (size_t)(whole.ptr + whole.len - scan.text.ptr));
+        }
+        rc = router_route(router, &scan, scan.text, arena, &route, &out->error);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        if (route.kind == SP_PLAN_REJECT) {
+            out->kind = SP_PLAN_REJECT;
+            out->multi_statement = out->multi_statement || !last;
+            return SP_OK;
+        }
+        if (nstatements == 1 && last) {
+            return router_build(router, &route, whole, arena, out);
+        }
+
+        /* Several statements travel as one text, so they must all run on one shard. */
+        out->multi_statement = true;
+        if (route.kind != SP_PLAN_SINGLE) {
+            break;
+        }
+        if (!route.neutral) {
+            shard = sp_shard_set_first(router, &route.shards);
+            if (tied && !sp_shard_set_has(&combined.shards, shard)) {
+                break;
+            }
+            router_single(router, &combined, shard);
+            combined.neutral = false;
+            tied = true;
+        }
+        if (last) {
+            return router_build(router, &combined, whole, arena, out);
+        }
+        lexer = scan.next;
+    }
+
+    if (nstatements == 0) {
+        return router_build(router, &combined, whole, arena, out);
+    }
+    sp_route_reject(&route, &out->error,
+                    "multiple statements in one query that span several shards are not "
+                    "supported yet");
+    out->kind = SP_PLAN_REJECT;
+    return SP_OK;
+}
+
+uint32_t
+sp_router_shard_for_table(const struct sp_router *router, struct sp_str table)
+{
+    struct sp_token name = {SP_TOK_IDENT, table};
+
+    return sp_router_match_table(router, &name) != NULL ? 0 : router->default_shard;
+}
+
+static int
+router_check_config(const struct sp_config *cfg, struct sp_error *err)
+{
+    const struct sp_table_cfg *t;
+    size_t i;
+
+    if (cfg->nshards == 0 || cfg->default_shard >= cfg->nshards) {
+        sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
+                     "default_shard %zu is not one of the %zu shards", cfg->default_shard,
+                     cfg->nshards);
+        return SP_EINVAL;
+    }
+    for (i = 0; i < cfg->ntables; i++) {
+        t = &cfg->tables[i];
+        if (t->name == NULL || t->name[0] == '\0' || t->shard_key == NULL
+            || t->shard_key[0] == '\0') {
+            sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
+                         "tables[%zu] needs a non-empty name and shard_key", i);
+            return SP_EINVAL;
+        }
+        if ((t->key_type != SP_KEY_INT && t->key_type != SP_KEY_STRING)
+            || t->algorithm != SP_ALGORITHM_HASH) {
+            sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
+                         "table '%s' has an unknown key_type or algorithm", t->name);
+            return SP_EINVAL;
+        }
+    }
+    return SP_OK;
+}
+
+int
+sp_router_create(const struct sp_config *cfg, struct sp_router **out, struct sp_error *err)
+{
+    struct sp_router *router;
+    int rc;
+
+    *out = NULL;
+    rc = router_check_config(cfg, err);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    router = calloc(1, sizeof(*router));
+    if (router == NULL) {
+        sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+        return SP_ENOMEM;
+    }
+    rc = sp_shardmap_init(&router->map, cfg->shards, cfg->nshards, err);
+    if (rc != SP_OK) {
+        free(router);
+        return rc;
+    }
+    router->cfg = cfg;
+    router->nshards = (uint32_t)cfg->nshards;
+    router->default_shard = (uint32_t)cfg->default_shard;
+    router->nwords = (cfg->nshards + 63) / 64;
+
+    *out = router;
+    return SP_OK;
+}
+
+void
+sp_router_destroy(struct sp_router *router)
+{
+    if (router == NULL) {
+        return;
+    }
+    sp_shardmap_deinit(&router->map);
+    free(router);
+}
