@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Compare sysbench oltp_point_select through shardproxy with the same load on
+# one MariaDB server directly.
+#
+#   bench/sysbench.sh [PROXY_BINARY]     (default: build/shardproxy)
+#
+# Starts three MariaDB servers with the settings of scripts/cluster.sh: two
+# shards behind the proxy and one "direct" server. Prepares 4 tables of
+# 10,000 rows through the proxy and on the direct server, then alternates
+# runs (proxy, direct, proxy, direct, ...), each with 8 threads for
+# SP_BENCH_TIME seconds (default 30). Prints each run's queries per second
+# and 95th percentile latency, the ratio of the mean proxy rate to the mean
+# direct rate, and each shard's share of every table's rows. Fails when a
+# run reports errors. Everything started here is stopped by PID on exit.
+#
+# Environment: SP_BENCH_TIME (seconds per run, default 30), SP_BENCH_ROUNDS
+# (proxy+direct pairs, default 2), SP_BENCH_THREADS (default 8),
+# SP_BENCH_WORKERS (proxy worker threads, default 2).
+# Not part of the test suite: sysbench, the servers and the proxy share the
+# machine's cores, so the numbers compare the two paths on one host only.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PROXY=$(realpath "${1:-$ROOT/build/shardproxy}")
+CLUSTER="$ROOT/scripts/cluster.sh"
+BENCH_TIME=${SP_BENCH_TIME:-30}
+ROUNDS=${SP_BENCH_ROUNDS:-2}
+THREADS=${SP_BENCH_THREADS:-8}
+WORKERS=${SP_BENCH_WORKERS:-2}
+readonly TABLES=4
+readonly TABLE_SIZE=10000
+readonly PROXY_READY_TIMEOUT_S=30
+readonly PROXY_STOP_TIMEOUT_S=5
+
+die() {
+    echo "sysbench.sh: $*" >&2
+    exit 1
+}
+
+[[ -x "$PROXY" ]] || die "proxy binary not found: $PROXY (build it first, or pass its path)"
+command -v sysbench >/dev/null || die "sysbench not found; install the sysbench package"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sp-bench.XXXXXX")
+proxy_pid=""
+
+# shellcheck disable=SC2317  # called through the EXIT trap
+cleanup() {
+    local deadline
+
+    trap - EXIT INT TERM
+    if [[ -n "$proxy_pid" ]] && kill -0 "$proxy_pid" 2>/dev/null; then
+        kill -TERM "$proxy_pid" 2>/dev/null || true
+        deadline=$((SECONDS + PROXY_STOP_TIMEOUT_S))
+        while kill -0 "$proxy_pid" 2>/dev/null && ((SECONDS < deadline)); do
+            sleep 0.1
+        done
+        kill -KILL "$proxy_pid" 2>/dev/null || true
+        wait "$proxy_pid" 2>/dev/null || true
+    fi
+    "$CLUSTER" stop "$WORK/cluster" >/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+read -r proxy_port shard0_port shard1_port direct_port <<<"$(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))')"
+
+"$CLUSTER" start "$WORK/cluster" "$shard0_port" "$shard1_port" "$direct_port"
+
+cat >"$WORK/proxy.json" <<JSON
+{
+  "listen": "127.0.0.1:$proxy_port",
+  "workers": $WORKERS,
+  "users": [{"user": "app", "password": "app-pass"}],
+  "shards": [
+    {"name": "s0", "primary": {"host": "127.0.0.1", "port": $shard0_port}},
+    {"name": "s1", "primary": {"host": "127.0.0.1", "port": $shard1_port}}
+  ],
+  "default_shard": "s0",
+  "tables": [{"name": "sbtest*", "shard_key": "id"}]
+}
+JSON
+
+"$PROXY" --config "$WORK/proxy.json" 2>"$WORK/proxy.log" &
+proxy_pid=$!
+deadline=$((SECONDS + PROXY_READY_TIMEOUT_S))
+until mariadb --no-defaults -h127.0.0.1 -P"$proxy_port" -uapp -papp-pass -e 'SELECT 1' >/dev/null 2>&1; do
+    if ! kill -0 "$proxy_pid" 2>/dev/null || ((SECONDS >= deadline)); then
+        tail -n 30 "$WORK/proxy.log" >&2
+        die "the proxy did not accept connections within ${PROXY_READY_TIMEOUT_S}s"
+    fi
+    sleep 0.2
+done
+
+# sysbench_cmd PORT COMMAND [OPTION...]
+sysbench_cmd() {
+    local port=$1 command=$2
+    shift 2
+
+    sysbench oltp_point_select --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
+        --mysql-user=app --mysql-password=app-pass --mysql-db=sbtest \
+        --tables="$TABLES" --table-size="$TABLE_SIZE" --auto_inc=off --db-ps-mode=disable \
+        "$@" "$command"
+}
+
+echo "== prepare: $TABLES tables x $TABLE_SIZE rows through the proxy and on the direct server"
+sysbench_cmd "$proxy_port" prepare >"$WORK/prepare-proxy.log" || {
+    cat "$WORK/prepare-proxy.log" >&2
+    die "sysbench prepare through the proxy failed"
+}
+sysbench_cmd "$direct_port" prepare >"$WORK/prepare-direct.log" || {
+    cat "$WORK/prepare-direct.log" >&2
+    die "sysbench prepare on the direct server failed"
+}
+
+# run_one LABEL PORT: one timed run; appends "LABEL QPS P95" to the results.
+run_one() {
+    local label=$1 port=$2
+    local log="$WORK/run-$label-$RANDOM.log"
+    local qps p95 errors
+
+    sysbench_cmd "$port" run --threads="$THREADS" --time="$BENCH_TIME" --report-interval=0 >"$log" || {
+        cat "$log" >&2
+        die "sysbench run against $label failed"
+    }
+    qps=$(awk '/^ *queries:/ {gsub(/[()]/, "", $3); print $3}' "$log")
+    p95=$(awk '/95th percentile:/ {print $3}' "$log")
+    errors=$(awk '/^ *ignored errors:/ {print $3}' "$log")
+    [[ -n "$qps" && -n "$p95" && -n "$errors" ]] || {
+        cat "$log" >&2
+        die "could not read qps, p95 or errors from the sysbench output"
+    }
+    if [[ "$errors" != 0 ]]; then
+        cat "$log" >&2
+        die "$label run reported $errors errors"
+    fi
+    printf '%-7s qps=%10.1f  p95=%7.2f ms  errors=%s\n' "$label" "$qps" "$p95" "$errors"
+    echo "$label $qps $p95" >>"$WORK/results"
+}
+
+echo "== runs: $ROUNDS x (proxy, direct), $THREADS threads, ${BENCH_TIME}s each"
+for ((round = 1; round <= ROUNDS; round++)); do
+    run_one proxy "$proxy_port"
+    run_one direct "$direct_port"
+done
+
+awk '
+    $1 == "proxy" { pq += $2; pp += $3; pn++ }
+    $1 == "direct" { dq += $2; dp += $3; dn++ }
+    END {
+        printf "mean    proxy qps=%.1f p95=%.2f ms | direct qps=%.1f p95=%.2f ms\n", pq / pn, pp / pn, dq / dn, dp / dn
+        printf "ratio   proxy/direct qps = %.3f\n", (pq / pn) / (dq / dn)
+    }' "$WORK/results"
+
+echo "== row share per table (counted on each shard directly)"
+for ((table = 1; table <= TABLES; table++)); do
+    counts=()
+    for port in "$shard0_port" "$shard1_port"; do
+        if ! count=$(mariadb --no-defaults -h127.0.0.1 -P"$port" -uapp -papp-pass -N -B sbtest \
+                -e "SELECT COUNT(*) FROM sbtest$table" 2>&1); then
+            die "counting sbtest$table on the shard at port $port failed: $count"
+        fi
+        counts+=("$count")
+    done
+    total=$((counts[0] + counts[1]))
+    awk -v t="sbtest$table" -v a="${counts[0]}" -v b="${counts[1]}" -v n="$total" \
+        'BEGIN { printf "%-8s s0=%d (%.1f%%)  s1=%d (%.1f%%)  total=%d\n", t, a, 100 * a / n, b, 100 * b / n, n }'
+    if ((total != TABLE_SIZE)); then
+        die "sbtest$table has $total rows across the shards, expected $TABLE_SIZE"
+    fi
+done
+
+echo "== cleanup"
+sysbench_cmd "$proxy_port" cleanup >/dev/null
+sysbench_cmd "$direct_port" cleanup >/dev/null

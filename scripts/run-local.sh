@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Build shardproxy and run it in the foreground in front of two local
+# MariaDB shards (ports 3311 and 3312); the proxy listens on 127.0.0.1:6033.
+# Meant for a Debian 12 machine, as root when packages are missing.
+#
+# Data, sockets, logs and the proxy config go to $SP_LOCAL_DIR
+# (default /tmp/shardproxy-local). Ctrl-C stops the proxy, and the exit trap
+# then stops both MariaDB servers by PID.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCAL_DIR=${SP_LOCAL_DIR:-/tmp/shardproxy-local}
+CLUSTER_DIR="$LOCAL_DIR/cluster"
+CONFIG="$LOCAL_DIR/proxy.json"
+EXAMPLE_CONFIG="$ROOT/config/example/local-2shards.json"
+readonly SHARD_PORTS=(3311 3312)
+readonly PROXY_PORT=6033
+
+cd "$ROOT"
+bash scripts/install-deps.sh
+cmake -S . -B build
+cmake --build build -j2
+
+# shellcheck disable=SC2317  # called through the EXIT trap
+cleanup() {
+    trap - EXIT INT TERM
+    echo "run-local.sh: stopping the MariaDB servers"
+    bash "$ROOT/scripts/cluster.sh" stop "$CLUSTER_DIR" || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+mkdir -p "$LOCAL_DIR"
+# A previous run that was killed may have left its servers running.
+bash scripts/cluster.sh stop "$CLUSTER_DIR"
+bash scripts/cluster.sh start "$CLUSTER_DIR" "${SHARD_PORTS[@]}"
+
+if [[ -f "$EXAMPLE_CONFIG" ]]; then
+    cp "$EXAMPLE_CONFIG" "$CONFIG"
+    for port in "${SHARD_PORTS[@]}" "$PROXY_PORT"; do
+        if ! grep -q "$port" "$CONFIG"; then
+            echo "run-local.sh: warning: $EXAMPLE_CONFIG does not mention port $port" >&2
+        fi
+    done
+else
+    cat >"$CONFIG" <<JSON
+{
+  "listen": "127.0.0.1:$PROXY_PORT",
+  "users": [{"user": "app", "password": "app-pass"}],
+  "shards": [
+    {"name": "s0", "primary": {"host": "127.0.0.1", "port": ${SHARD_PORTS[0]}}},
+    {"name": "s1", "primary": {"host": "127.0.0.1", "port": ${SHARD_PORTS[1]}}}
+  ],
+  "default_shard": "s0",
+  "tables": [
+    {"name": "sbtest*", "shard_key": "id", "key_type": "int", "algorithm": "hash"}
+  ]
+}
+JSON
+fi
+build/shardproxy --check-config "$CONFIG"
+
+cat <<EOF
+
+shardproxy is starting on 127.0.0.1:$PROXY_PORT with shards on ports ${SHARD_PORTS[*]}.
+Connect with:
+    mariadb -h 127.0.0.1 -P $PROXY_PORT -u app -papp-pass sbtest
+Config: $CONFIG    Server logs: $CLUSTER_DIR/<port>.err
+Press Ctrl-C to stop the proxy and both MariaDB servers.
+
+EOF
+
+# The proxy runs as a child, not with exec, so that the exit trap still runs
+# and stops the servers after it exits.
+status=0
+build/shardproxy --config "$CONFIG" || status=$?
+echo "run-local.sh: shardproxy exited with status $status"
+exit "$status"
