@@ -17,6 +17,7 @@
 #include "proxy/exec.h"
 #include "proxy/log.h"
 #include "proxy/pool.h"
+#include "proxy/session.h"
 #include "proxy/worker.h"
 
 /* Capabilities the proxy asks of every backend: classic EOF, no session tracking. */
@@ -92,6 +93,12 @@ sp_backend_close(struct sp_backend *be, const char *reason)
     sp_pool_on_closed(&be->worker->pool, be);
     be->state = SP_BACKEND_CLOSING;
     be->leg = NULL;
+    if (be->holder != NULL) {
+        struct sp_session *holder = be->holder;
+
+        be->holder = NULL;
+        sp_session_on_held_backend_closed(holder, be, reason);
+    }
     uv_close((uv_handle_t *)&be->tcp, backend_free_cb);
 }
 

@@ -63,6 +63,7 @@ struct sp_backend {
     bool reading;
 
     struct sp_leg *leg;          /* owner while borrowed */
+    struct sp_session *holder;   /* owner while held by a session between statements */
 };
 
 /*

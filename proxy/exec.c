@@ -254,9 +254,11 @@ exec_leg_release(struct sp_leg *leg)
                (leg->failed && leg->was_in_trans);
     pinned = ex->pins || held->pinned || !s->autocommit;
     if (in_trans || pinned) {
+        be->holder = s;
         held->backend = be;
         held->in_trans = in_trans;
         held->pinned = pinned;
+        sp_backend_read_start(be); /* notice if the server closes it */
         return;
     }
     held->pinned = false;
@@ -629,6 +631,7 @@ exec_leg_acquire(struct sp_leg *leg)
     if (held->backend != NULL) {
         be = held->backend;
         held->backend = NULL;
+        be->holder = NULL;
         leg->from_held = true;
         leg->was_in_trans = held->in_trans;
         exec_leg_begin(leg, be);

@@ -95,9 +95,12 @@ sp_session_close(struct sp_session *s, const char *reason)
 
     /* Held backends may carry a transaction or session state: never pool them. */
     for (i = 0; i < w->proxy->cfg->nshards; i++) {
-        if (s->held[i].backend != NULL) {
-            sp_backend_close(s->held[i].backend, "client session closed");
+        struct sp_backend *be = s->held[i].backend;
+
+        if (be != NULL) {
             s->held[i].backend = NULL;
+            be->holder = NULL;
+            sp_backend_close(be, "client session closed");
         }
     }
 
@@ -623,12 +626,40 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
     }
 }
 
+/* Reports a transaction lost with its backend; returns true if one was. */
+static bool
+session_report_lost_transaction(struct sp_session *s)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    size_t i;
+
+    for (i = 0; i < cfg->nshards; i++) {
+        if (s->held[i].lost) {
+            char message[300];
+
+            s->held[i].lost = false;
+            s->held[i].pinned = false;
+            snprintf(message, sizeof(message),
+                     "the connection to shard %s closed while a transaction was open; the "
+                     "server rolled it back, so the statement was not run",
+                     cfg->shards[i].name);
+            session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", message);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 session_on_query(struct sp_session *s, const uint8_t *sql, size_t len)
 {
     const struct sp_proxy *proxy = s->worker->proxy;
     struct sp_plan plan;
     int rc;
+
+    if (session_report_lost_transaction(s)) {
+        return;
+    }
 
     rc = sp_router_plan(proxy->router, (const char *)sql, len, &s->arena, &plan);
     if (rc != SP_OK) {
@@ -677,17 +708,37 @@ session_run_on_shard(struct sp_session *s, uint8_t command, uint32_t shard, stru
     sp_exec_start(s, &plan, command);
 }
 
+void
+sp_session_on_held_backend_closed(struct sp_session *s, struct sp_backend *be, const char *reason)
+{
+    struct sp_held_backend *held = &s->held[be->endpoint / s->worker->proxy->nusers];
+
+    if (held->backend != be) {
+        return;
+    }
+    held->backend = NULL;
+    held->lost = held->in_trans;
+    held->in_trans = false;
+    sp_log_warn("held_backend_lost", "worker=%u conn=%u shard=%s in_transaction=%s reason=\"%s\"",
+                s->worker->id, s->connection_id, sp_backend_shard_name(be),
+                held->lost ? "yes" : "no", reason);
+}
+
 static void
 session_reset(struct sp_session *s)
 {
     size_t i;
 
     for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
-        if (s->held[i].backend != NULL) {
-            sp_backend_close(s->held[i].backend, "session reset");
-            s->held[i].backend = NULL;
-            s->held[i].pinned = false;
-            s->held[i].in_trans = false;
+        struct sp_backend *be = s->held[i].backend;
+
+        s->held[i].backend = NULL;
+        s->held[i].pinned = false;
+        s->held[i].in_trans = false;
+        s->held[i].lost = false;
+        if (be != NULL) {
+            be->holder = NULL;
+            sp_backend_close(be, "session reset");
         }
     }
     s->autocommit = true;

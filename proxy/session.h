@@ -41,6 +41,7 @@ struct sp_held_backend {
     struct sp_backend *backend;
     bool pinned;     /* carries untracked session state: never pooled again */
     bool in_trans;   /* SERVER_STATUS_IN_TRANS after its last response */
+    bool lost;       /* closed while a transaction was open on it */
 };
 
 struct sp_session {
@@ -98,6 +99,14 @@ int sp_session_append_ok(struct sp_session *s, uint64_t affected_rows, uint64_t 
 
 /* Status flags the client should see now (autocommit, in transaction). */
 uint16_t sp_session_status(const struct sp_session *s);
+
+/*
+ * A backend the session held between statements was closed (the server
+ * went away, or the session is closing). A transaction open on it is lost:
+ * the next statement reports that instead of running without it.
+ */
+void sp_session_on_held_backend_closed(struct sp_session *s, struct sp_backend *be,
+                                       const char *reason);
 
 /* Called by exec.c once a command has been answered in full. */
 void sp_session_command_done(struct sp_session *s);
