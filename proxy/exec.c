@@ -644,6 +644,7 @@ exec_leg_acquire(struct sp_leg *leg)
     leg->waiter.endpoint = exec_endpoint(s, leg->shard);
     leg->waiter.collation = s->collation;
     leg->waiter.found_rows = (s->caps & SP_CLIENT_FOUND_ROWS) != 0;
+    leg->waiter.without_db = s->dblen == 0 && s->exec.stmt != SP_STMT_USE;
     leg->waiter.cb = exec_on_pool_backend;
 
     rc = sp_pool_get(&s->worker->pool, &leg->waiter, &be);
@@ -831,6 +832,7 @@ exec_maybe_finish(struct sp_session *s)
     for (i = 0; i < ex->nlegs; i++) {
         ok = ok && !ex->legs[i].failed;
     }
+    ex->failed = !ok;
     if (ok && ex->use_db.len > 0 && ex->use_db.len <= SP_SESSION_DB_MAX) {
         memcpy(s->db, ex->use_db.ptr, ex->use_db.len);
         s->dblen = ex->use_db.len;

@@ -87,6 +87,7 @@ struct sp_exec {
     bool header_sent;            /* a leg took the column definitions */
     bool sent_anything;          /* some response packet reached the client */
     bool terminated;             /* a scatter result set got its final packet */
+    bool failed;                 /* some leg failed (set when the command completes) */
     bool client_failed;          /* an ERR reached the client; drain the rest */
     bool broken;                 /* the client stream cannot continue: close */
     bool pins;                   /* keep every leg's backend with the session */

@@ -160,6 +160,17 @@ pool_open(struct sp_pool *pool, uint32_t endpoint, uint16_t collation, bool foun
     return SP_OK;
 }
 
+/*
+ * Whether BE can serve W: the same CLIENT_FOUND_ROWS setting (it changes
+ * affected-row counts), and no current database when the session has none
+ * (a connection cannot leave its database again).
+ */
+static bool
+pool_backend_fits(const struct sp_backend *be, const struct sp_pool_waiter *w)
+{
+    return be->found_rows == w->found_rows && (!w->without_db || be->dblen == 0);
+}
+
 int
 sp_pool_get(struct sp_pool *pool, struct sp_pool_waiter *waiter, struct sp_backend **out)
 {
@@ -173,7 +184,7 @@ sp_pool_get(struct sp_pool *pool, struct sp_pool_waiter *waiter, struct sp_backe
     ep = &pool->endpoints[waiter->endpoint];
 
     for (be = ep->idle; be != NULL; be = be->next) {
-        if (be->found_rows == waiter->found_rows) {
+        if (pool_backend_fits(be, waiter)) {
             list_remove(&ep->idle, be);
             be->idle = false;
             ep->nidle--;
@@ -183,8 +194,10 @@ sp_pool_get(struct sp_pool *pool, struct sp_pool_waiter *waiter, struct sp_backe
     }
 
     if (ep->nconn >= pool->max_per_endpoint && ep->idle != NULL) {
-        /* Full, but an idle connection has the other FOUND_ROWS setting. */
-        sp_backend_close(ep->idle, "replaced by a connection with other capabilities");
+        /* Full, but no idle connection fits: replace the least recently used. */
+        for (be = ep->idle; be->next != NULL; be = be->next) {
+        }
+        sp_backend_close(be, "replaced by a connection that fits the session");
     }
 
     if (ep->nconn < pool->max_per_endpoint && ep->nconnecting <= ep->nwaiters) {
@@ -216,7 +229,7 @@ pool_hand_over(struct sp_pool *pool, struct sp_backend *be)
     struct sp_pool_waiter *w;
 
     for (w = ep->waiters_head; w != NULL; w = w->next) {
-        if (w->found_rows == be->found_rows) {
+        if (pool_backend_fits(be, w)) {
             waiter_remove(ep, w);
             w->cb(w, be, NULL);
             return;
@@ -224,9 +237,9 @@ pool_hand_over(struct sp_pool *pool, struct sp_backend *be)
     }
 
     if (ep->waiters_head != NULL) {
-        /* Only waiters with the other FOUND_ROWS setting: trade this one in. */
+        /* No waiter can use this one: trade it in for one that the oldest can use. */
         w = ep->waiters_head;
-        sp_backend_close(be, "replaced by a connection with other capabilities");
+        sp_backend_close(be, "replaced by a connection that fits the session");
         if (pool_open(pool, be->endpoint, w->collation, w->found_rows) != SP_OK) {
             sp_log_warn("pool_open_failed", "worker=%u shard=%s", pool->worker->id,
                         ep->shard_name);

@@ -35,6 +35,7 @@ struct sp_pool_waiter {
     uint32_t endpoint;
     uint16_t collation;   /* preferred for a new connection */
     bool found_rows;      /* CLIENT_FOUND_ROWS wanted */
+    bool without_db;      /* the session has no current database */
     bool queued;
     uint64_t deadline_ms;
     sp_pool_get_cb cb;

@@ -427,16 +427,35 @@ sp_session_accept(struct sp_worker *w)
     session_read_start(s);
 }
 
+static void session_run_on_shard(struct sp_session *s, uint8_t command, uint32_t shard,
+                                 struct sp_str arg, enum sp_stmt_kind stmt);
+
 static void
 session_auth_ok(struct sp_session *s)
 {
+    sp_log_debug("session_auth", "worker=%u conn=%u user=%s", s->worker->id, s->connection_id,
+                 s->user->cfg->user);
+
+    if (s->dblen > 0) {
+        /*
+         * A server rejects an unknown database at login. The default shard
+         * checks it with COM_INIT_DB, whose OK or ERR is forwarded as the
+         * answer to the login (same sequence id), as a server would send it.
+         */
+        s->state = SP_SESSION_EXECUTING;
+        s->checking_login_db = true;
+        session_read_stop(s);
+        s->cmd_wire_len = 0;
+        session_run_on_shard(s, SP_COM_INIT_DB, (uint32_t)s->worker->proxy->cfg->default_shard,
+                             sp_str_make(s->db, s->dblen), SP_STMT_USE);
+        return;
+    }
+
     if (sp_session_append_ok(s, 0, 0, 0) != SP_OK || sp_session_flush(s) != SP_OK) {
         sp_session_close(s, "cannot send OK");
         return;
     }
     s->state = SP_SESSION_COMMAND;
-    sp_log_debug("session_auth", "worker=%u conn=%u user=%s", s->worker->id, s->connection_id,
-                 s->user->cfg->user);
 }
 
 static void
@@ -486,7 +505,9 @@ session_on_handshake_response(struct sp_session *s, const uint8_t *payload, size
         session_reject(s, SP_ER_BAD_DB_ERROR, "42000", "Incorrect database name");
         return;
     }
-    memcpy(s->db, resp.database.ptr, resp.database.len);
+    if (resp.database.len > 0) {
+        memcpy(s->db, resp.database.ptr, resp.database.len);
+    }
     s->dblen = resp.database.len;
 
     user = session_find_user(s, resp.user);
@@ -892,6 +913,15 @@ sp_session_command_done(struct sp_session *s)
 {
     if (s->state == SP_SESSION_CLOSING) {
         return;
+    }
+    if (s->checking_login_db) {
+        s->checking_login_db = false;
+        if (s->exec.failed) {
+            s->dblen = 0;
+            sp_arena_reset(&s->arena);
+            session_close_after_flush(s, "database given at login rejected");
+            return;
+        }
     }
     sp_buf_consume(&s->in, s->cmd_wire_len);
     s->cmd_wire_len = 0;

@@ -72,6 +72,7 @@ struct sp_session {
     bool processing;             /* inside the input loop: no re-entry */
     bool close_after_flush;      /* close once the write queue is empty */
     bool autocommit;             /* as the backends last reported it */
+    bool checking_login_db;      /* the login's database is being checked */
 
     struct sp_held_backend *held; /* one per shard */
     struct sp_arena arena;       /* per statement */

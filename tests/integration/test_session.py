@@ -76,6 +76,26 @@ class UseDatabaseTest(sptest.ProxyTestCase):
             self.assertEqual(query_all(conn, "SELECT DATABASE(), x FROM t"), [("db2", 2)])
 
 
+class LoginDatabaseTest(unittest.TestCase):
+
+    def test_unknown_database_rejected_at_login(self):
+        with self.assertRaises(sptest.pymysql.MySQLError) as caught:
+            sptest.connect_proxy(database="no_such_database")
+        self.assertEqual(sptest.mysql_error_code(caught.exception), 1049)
+        with sptest.connect_proxy() as conn:
+            self.assertEqual(query_all(conn, "SELECT 1"), [(1,)])
+
+    def test_session_without_database_sees_none(self):
+        # Pooled connections that served a session with a database must not
+        # hand that database to a session that has none.
+        for _ in range(4):
+            with sptest.connect_proxy(database=sptest.DATABASE) as conn:
+                self.assertEqual(query_all(conn, "SELECT DATABASE()"), [(sptest.DATABASE,)])
+        for client in range(10):
+            with sptest.connect_proxy(database=None) as conn:
+                self.assertEqual(query_all(conn, "SELECT DATABASE()"), [(None,)], f"client {client}")
+
+
 class SqlModeIsolationTest(unittest.TestCase):
 
     def test_sql_mode_not_leaked(self):
