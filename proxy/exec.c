@@ -3,10 +3,10 @@
  * sequence-id rewriting and EOF translation, and result merging for
  * multi-shard writes. See exec.h for the model.
  *
- * Every leg's backend delivers bytes through sp_exec_on_backend_data; the
- * leg walks them packet by packet with a response tracker and, for each
- * packet, forwards it, drops it, replaces it, or (a scatter leg whose turn
- * has not come) leaves it in the backend's buffer.
+ * Every leg's backend delivers bytes through sp_exec_on_backend_data. The
+ * leg walks them packet by packet with a response tracker. Each packet is
+ * forwarded, dropped or replaced; a scatter leg whose turn has not come
+ * leaves it in the backend's buffer.
  */
 #include "proxy/exec.h"
 
@@ -748,7 +748,7 @@ exec_append_shard_names(const struct sp_session *s, char *out, size_t len, bool 
     }
 }
 
-/* Sends the one answer of a merged plan. */
+/* Appends the single OK or ERR that a merged plan returns. */
 static int
 exec_reply_merged(struct sp_session *s)
 {

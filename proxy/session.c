@@ -21,7 +21,7 @@
 #include "proxy/log.h"
 #include "proxy/worker.h"
 
-/* What the proxy offers clients: no TLS, compression or LOCAL INFILE yet. */
+/* Capabilities offered to clients: no TLS, compression or LOCAL INFILE yet. */
 #define SERVER_CAPS                                                          \
     (SP_CLIENT_LONG_PASSWORD | SP_CLIENT_FOUND_ROWS | SP_CLIENT_LONG_FLAG |  \
      SP_CLIENT_CONNECT_WITH_DB | SP_CLIENT_PROTOCOL_41 |                     \
@@ -71,6 +71,7 @@ session_free_cb(uv_handle_t *handle)
     sp_buf_deinit(&s->in);
     sp_buf_deinit(&s->out);
     sp_buf_deinit(&s->cmd);
+    sp_buf_deinit(&s->pending);
     sp_arena_deinit(&s->arena);
     free(s->held);
     free(s);
@@ -323,30 +324,60 @@ session_send_greeting(struct sp_session *s)
     s->state = SP_SESSION_GREETING;
 }
 
+/*
+ * While a command executes, legs still point into S->in (the statement
+ * text), so bytes that arrive then go to S->pending and join S->in when the
+ * command is done. Reading goes on meanwhile, which saves stopping and
+ * restarting the read for every statement and notices a client that leaves.
+ */
+static struct sp_buf *
+session_read_target(struct sp_session *s)
+{
+    return s->state == SP_SESSION_EXECUTING ? &s->pending : &s->in;
+}
+
 static void
 session_alloc_cb(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
     struct sp_session *s = handle->data;
+    struct sp_buf *target = session_read_target(s);
 
-    if (sp_buf_reserve(&s->in, SESSION_READ_CHUNK) != SP_OK) {
+    if (sp_buf_reserve(target, SESSION_READ_CHUNK) != SP_OK) {
         buf->base = NULL;
         buf->len = 0;
         return;
     }
-    buf->base = (char *)s->in.data + s->in.len;
-    buf->len = s->in.cap - s->in.len;
+    buf->base = (char *)target->data + target->len;
+    buf->len = target->cap - target->len;
 }
+
+static void session_read_stop(struct sp_session *s);
 
 static void
 session_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     struct sp_session *s = stream->data;
+    const struct sp_config *cfg = s->worker->proxy->cfg;
 
     if (s->state == SP_SESSION_CLOSING) {
         return;
     }
     if (nread < 0) {
+        if (s->state == SP_SESSION_EXECUTING) {
+            /* Let the command finish so its backends return clean; close then. */
+            s->peer_closed = true;
+            session_read_stop(s);
+            return;
+        }
         sp_session_close(s, nread == UV_EOF ? "client disconnected" : uv_strerror((int)nread));
+        return;
+    }
+
+    if (s->state == SP_SESSION_EXECUTING) {
+        s->pending.len += (size_t)nread;
+        if (s->pending.len > (size_t)cfg->max_packet_size + SESSION_READ_CHUNK) {
+            session_read_stop(s); /* resumed when the command is done */
+        }
         return;
     }
     s->in.len += (size_t)nread;
@@ -397,6 +428,7 @@ sp_session_accept(struct sp_worker *w)
     sp_buf_init(&s->in);
     sp_buf_init(&s->out);
     sp_buf_init(&s->cmd);
+    sp_buf_init(&s->pending);
     sp_arena_init(&s->arena, 8192);
 
     s->next = w->sessions;
@@ -444,7 +476,6 @@ session_auth_ok(struct sp_session *s)
          */
         s->state = SP_SESSION_EXECUTING;
         s->checking_login_db = true;
-        session_read_stop(s);
         s->cmd_wire_len = 0;
         session_run_on_shard(s, SP_COM_INIT_DB, (uint32_t)s->worker->proxy->cfg->default_shard,
                              sp_str_make(s->db, s->dblen), SP_STMT_USE);
@@ -820,7 +851,6 @@ session_dispatch(struct sp_session *s, const uint8_t *payload, size_t len)
     }
     arg = sp_str_make((const char *)payload + 1, len - 1);
     s->state = SP_SESSION_EXECUTING;
-    session_read_stop(s);
 
     switch (payload[0]) {
     case SP_COM_QUIT:
@@ -934,7 +964,19 @@ sp_session_command_done(struct sp_session *s)
     s->ncommands++;
     s->state = SP_SESSION_COMMAND;
 
+    if (s->pending.len > 0) {
+        if (sp_buf_append(&s->in, sp_buf_unread(&s->pending), sp_buf_unread_len(&s->pending)) !=
+            SP_OK) {
+            sp_session_close(s, "out of memory");
+            return;
+        }
+        sp_buf_reset(&s->pending, SESSION_IN_KEEP_BYTES);
+    }
     if (sp_session_flush(s) != SP_OK) {
+        return;
+    }
+    if (s->peer_closed) {
+        sp_session_close(s, "client disconnected during the command");
         return;
     }
     session_read_start(s);

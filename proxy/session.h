@@ -63,12 +63,14 @@ struct sp_session {
     struct sp_buf in;            /* bytes from the client */
     struct sp_buf out;           /* bytes to the client, not yet handed to uv_write */
     struct sp_buf cmd;           /* a command joined from several physical packets */
+    struct sp_buf pending;       /* bytes from the client while a command executes */
     uint8_t seq;                 /* next sequence id towards the client */
     size_t write_queue_bytes;    /* handed to uv_write, not yet written */
     bool write_paused;           /* backends stopped until the queue drains */
-    uint64_t ncommands;          /* commands completed: tells a callback its command ended */
+    uint64_t ncommands;          /* commands completed, so a callback can detect that its command ended */
     size_t cmd_wire_len;         /* bytes of the command being executed in `in` */
     bool reading;
+    bool peer_closed;            /* the client left while a command executed */
     bool processing;             /* inside the input loop: no re-entry */
     bool close_after_flush;      /* close once the write queue is empty */
     bool autocommit;             /* as the backends last reported it */
@@ -109,7 +111,7 @@ uint16_t sp_session_status(const struct sp_session *s);
 void sp_session_on_held_backend_closed(struct sp_session *s, struct sp_backend *be,
                                        const char *reason);
 
-/* Called by exec.c once a command has been answered in full. */
+/* Called by exec.c once the whole response to a command is in S->out. */
 void sp_session_command_done(struct sp_session *s);
 
 /* True when the client's write queue is above its high watermark. */
