@@ -247,7 +247,7 @@ fi
 if ! SP_PROXY_PORT=$proxy_port \
     SP_SHARD_PORTS="$shard0_port,$shard1_port" \
     SP_USER=app SP_PASSWORD=app-pass \
-    SP_PROXY_LOG="$PROXY_LOG" SP_PROXY_PID=$proxy_pid SP_CONFIG="$CONFIG" \
+    SP_PROXY_LOG="$PROXY_LOG" SP_PROXY_PID=$proxy_pid SP_CONFIG="$CONFIG" SP_PROXY_BIN="$PROXY" \
     SP_MAX_PACKET_SIZE=$MAX_PACKET_SIZE SP_POOL_MAX_PER_BACKEND=$POOL_MAX_PER_BACKEND SP_WORKERS=$WORKERS \
     "$PYTHON" -m unittest discover -s "$HERE" -p 'test_*.py' -v "${filter[@]}"; then
     failed=1
