@@ -26,15 +26,25 @@
 #define RESULT_NULL_VALUE 0xFB
 
 /*
- * Without CLIENT_SESSION_TRACK the info text is the rest of the packet.
- * With it, info is a length-encoded string that servers leave out when it
- * is empty and no session state follows (MariaDB 10.11 does), so an absent
- * field reads as empty.
+ * The protocol documentation calls the info text string<EOF> without
+ * CLIENT_SESSION_TRACK, but MariaDB 10.11 (and MySQL's server) send it as a
+ * length-encoded string either way, and libmysqlclient reads that length.
+ * So a tail that is exactly one length-encoded string is read as one, and
+ * anything else as the rest of the packet. With SESSION_TRACK, servers leave
+ * the field out when it is empty and no session state follows, so an
+ * absent field reads as empty.
  */
 static int
 result_parse_ok_tail(struct sp_cursor *c, uint32_t caps, struct sp_ok_packet *out)
 {
     if (!(caps & SP_CLIENT_SESSION_TRACK)) {
+        struct sp_cursor probe = *c;
+        struct sp_str info;
+
+        if (sp_codec_take_lenenc_str(&probe, &info, NULL) == SP_OK && sp_cursor_left(&probe) == 0) {
+            out->info = info;
+            return SP_OK;
+        }
         sp_codec_take_rest(c, &out->info);
         return SP_OK;
     }
@@ -114,7 +124,8 @@ sp_ok_build(struct sp_buf *out, const struct sp_ok_packet *ok, uint32_t caps, ui
     }
 
     if (!(caps & SP_CLIENT_SESSION_TRACK)) {
-        if (sp_codec_put_bytes(out, ok->info.ptr, ok->info.len) != SP_OK) {
+        /* Length-encoded, as servers send it (see result_parse_ok_tail); nothing when empty. */
+        if (ok->info.len > 0 && sp_codec_put_lenenc_str(out, ok->info.ptr, ok->info.len) != SP_OK) {
             goto fail;
         }
         return SP_OK;

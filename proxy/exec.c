@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "protocol/charset.h"
@@ -186,9 +187,18 @@ static void
 exec_merge_record(struct sp_leg *leg, enum sp_packet_role role, const uint8_t *payload,
                   size_t avail)
 {
+    struct sp_ok_packet ok;
+
     switch (role) {
     case SP_ROLE_ERR:
         exec_leg_record_err(leg, payload, avail);
+        break;
+    case SP_ROLE_OK:
+        if (sp_ok_parse(payload, avail, SP_CLIENT_PROTOCOL_41, &ok) == SP_OK &&
+            ok.info.len < sizeof(leg->info)) {
+            memcpy(leg->info, ok.info.ptr, ok.info.len);
+            leg->info[ok.info.len] = '\0';
+        }
         break;
     case SP_ROLE_COLUMN_COUNT:
         leg->got_result_set = true;
@@ -748,6 +758,99 @@ exec_append_shard_names(const struct sp_session *s, char *out, size_t len, bool 
     }
 }
 
+#define INFO_FIELDS_MAX 4
+
+/* An OK info text split into "Label: number" fields. */
+struct info_fields {
+    size_t n;
+    struct sp_str label[INFO_FIELDS_MAX];
+    unsigned long long value[INFO_FIELDS_MAX];
+};
+
+/* Splits TEXT such as "Records: 3  Duplicates: 0  Warnings: 0"; false if it has another shape. */
+static bool
+info_parse(const char *text, struct info_fields *out)
+{
+    const char *p = text;
+
+    out->n = 0;
+    while (*p != '\0') {
+        const char *label;
+        char *end;
+
+        while (*p == ' ') {
+            p++;
+        }
+        label = p;
+        while (*p != '\0' && *p != ':' && (*p < '0' || *p > '9')) {
+            p++;
+        }
+        if (*p != ':' || p == label || out->n == INFO_FIELDS_MAX) {
+            return false;
+        }
+        out->label[out->n] = sp_str_make(label, (size_t)(p - label));
+        p++;
+        while (*p == ' ') {
+            p++;
+        }
+        if (*p < '0' || *p > '9') {
+            return false;
+        }
+        out->value[out->n++] = strtoull(p, &end, 10);
+        p = end;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+    return out->n > 0;
+}
+
+/*
+ * Sums the info texts of the successful legs field by field, so that a
+ * split INSERT or a scattered UPDATE reports "Records: 5 ..." or "Rows
+ * matched: 7 ..." as one server would. Leaves OUT empty when the legs'
+ * texts differ in shape.
+ */
+static void
+exec_merge_info(const struct sp_exec *ex, char *out, size_t len)
+{
+    struct info_fields sum, one;
+    size_t i, f, used = 0;
+    bool first = true;
+
+    out[0] = '\0';
+    for (i = 0; i < ex->nlegs; i++) {
+        const struct sp_leg *leg = &ex->legs[i];
+
+        if (leg->failed) {
+            continue;
+        }
+        if (!info_parse(leg->info, first ? &sum : &one)) {
+            return;
+        }
+        if (first) {
+            first = false;
+            continue;
+        }
+        if (one.n != sum.n) {
+            return;
+        }
+        for (f = 0; f < sum.n; f++) {
+            if (!sp_str_eq(one.label[f], sum.label[f])) {
+                return;
+            }
+            sum.value[f] += one.value[f];
+        }
+    }
+    if (first) {
+        return;
+    }
+    for (f = 0; f < sum.n && used < len; f++) {
+        used += (size_t)snprintf(out + used, len - used, "%s%.*s: %llu", f == 0 ? "" : "  ",
+                                 (int)sum.label[f].len, sum.label[f].ptr, sum.value[f]);
+    }
+}
+
 /* Appends the single OK or ERR that a merged plan returns. */
 static int
 exec_reply_merged(struct sp_session *s)
@@ -781,7 +884,10 @@ exec_reply_merged(struct sp_session *s)
     }
 
     if (first_failed == NULL) {
-        return sp_session_append_ok(s, affected, last_insert_id, warnings);
+        char info[SP_LEG_INFO_MAX];
+
+        exec_merge_info(ex, info, sizeof(info));
+        return sp_session_append_ok(s, affected, last_insert_id, warnings, sp_str_cstr(info));
     }
     if (ex->nlegs == 1) {
         return sp_session_append_err(s, &first_failed->error);
@@ -798,8 +904,12 @@ exec_reply_merged(struct sp_session *s)
                      "statement failed on shard %s: %s%s%s", shards, first_failed->error.message,
                      nfailed < ex->nlegs ? "; it succeeded on shard " : "",
                      nfailed < ex->nlegs ? done : "");
-        sp_log_warn("partial_failure", "worker=%u conn=%u failed=\"%s\" succeeded=\"%s\" error=\"%s\"",
-                    s->worker->id, s->connection_id, shards, done, first_failed->error.message);
+        if (nfailed < ex->nlegs) {
+            sp_log_warn("partial_failure",
+                        "worker=%u conn=%u failed=\"%s\" succeeded=\"%s\" error=\"%s\"",
+                        s->worker->id, s->connection_id, shards, done,
+                        first_failed->error.message);
+        }
         return sp_session_append_err(s, &err);
     }
 }

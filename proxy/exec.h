@@ -38,6 +38,9 @@ enum sp_leg_state {
     SP_LEG_DONE
 };
 
+/* Longest OK info text kept per leg ("Rows matched: 1  Changed: 1  Warnings: 0"). */
+#define SP_LEG_INFO_MAX 128
+
 /* Preliminary commands, run in this order when needed. */
 #define SP_PRESTEP_INIT_DB 0x01
 #define SP_PRESTEP_SET_NAMES 0x02
@@ -73,6 +76,7 @@ struct sp_leg {
     uint64_t last_insert_id;
     uint16_t warnings;
     uint16_t status;
+    char info[SP_LEG_INFO_MAX];  /* the OK packet's info text, NUL-terminated */
 };
 
 struct sp_exec {

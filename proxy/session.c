@@ -226,7 +226,7 @@ sp_session_append_err(struct sp_session *s, const struct sp_error *err)
 
 int
 sp_session_append_ok(struct sp_session *s, uint64_t affected_rows, uint64_t last_insert_id,
-                     uint16_t warnings)
+                     uint16_t warnings, struct sp_str info)
 {
     struct sp_ok_packet ok;
     size_t start;
@@ -237,6 +237,7 @@ sp_session_append_ok(struct sp_session *s, uint64_t affected_rows, uint64_t last
     ok.last_insert_id = last_insert_id;
     ok.status = sp_session_status(s);
     ok.warnings = warnings;
+    ok.info = info;
 
     rc = sp_packet_begin(&s->out, &start);
     if (rc == SP_OK) {
@@ -482,7 +483,7 @@ session_auth_ok(struct sp_session *s)
         return;
     }
 
-    if (sp_session_append_ok(s, 0, 0, 0) != SP_OK || sp_session_flush(s) != SP_OK) {
+    if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK || sp_session_flush(s) != SP_OK) {
         sp_session_close(s, "cannot send OK");
         return;
     }
@@ -858,7 +859,7 @@ session_dispatch(struct sp_session *s, const uint8_t *payload, size_t len)
         return;
 
     case SP_COM_PING:
-        if (sp_session_append_ok(s, 0, 0, 0) != SP_OK) {
+        if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK) {
             sp_session_close(s, "out of memory");
             return;
         }
@@ -898,7 +899,7 @@ session_dispatch(struct sp_session *s, const uint8_t *payload, size_t len)
 
     case SP_COM_RESET_CONNECTION:
         session_reset(s);
-        if (sp_session_append_ok(s, 0, 0, 0) != SP_OK) {
+        if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK) {
             sp_session_close(s, "out of memory");
             return;
         }

@@ -96,9 +96,9 @@ int sp_session_append_packet(struct sp_session *s, const uint8_t *payload, size_
 /* Appends an ERR packet built from ERR. */
 int sp_session_append_err(struct sp_session *s, const struct sp_error *err) SP_WARN_UNUSED;
 
-/* Appends an OK packet with the session's status flags. */
+/* Appends an OK packet with the session's status flags and INFO text (may be empty). */
 int sp_session_append_ok(struct sp_session *s, uint64_t affected_rows, uint64_t last_insert_id,
-                         uint16_t warnings) SP_WARN_UNUSED;
+                         uint16_t warnings, struct sp_str info) SP_WARN_UNUSED;
 
 /* Status flags the client should see now (autocommit, in transaction). */
 uint16_t sp_session_status(const struct sp_session *s);

@@ -37,7 +37,8 @@ insert_reject_value(struct insert *ins)
 {
     sp_route_reject(ins->route, ins->err,
                     "%s into sharded table '%.*s' must give a literal value for shard key "
-                    "column '%s'",
+                    "column '%s' (NULL, DEFAULT, a left-out AUTO_INCREMENT column and "
+                    "expressions cannot be routed)",
                     ins->verb, (int)ins->table.len, ins->table.ptr, ins->rule->shard_key);
 }
 

@@ -395,7 +395,8 @@ router_route(const struct sp_router *router, const struct sp_scan *scan, struct 
     }
     if (scan->named_rule != NULL) {
         sp_route_unparseable(route, err, &scan->named_sharded,
-                             "this kind of statement is not supported on sharded tables");
+                             "the statement is not valid SQL, or a kind of statement that is not "
+                             "supported on sharded tables (check its syntax)");
         return SP_OK;
     }
     router_single(router, route, router->default_shard);

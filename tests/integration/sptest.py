@@ -119,6 +119,17 @@ def mysql_error_code(exc):
     return exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
 
 
+def last_info(conn):
+    """The info text of the last OK packet ("Records: 3  Duplicates: 0  Warnings: 0")."""
+    # PyMySQL keeps it only on its private result object.
+    # PyMySQL keeps the raw tail of the OK packet, where MariaDB puts the text
+    # as a length-encoded string: drop a one-byte length that matches.
+    message = conn._result.message if conn._result is not None else b""
+    if isinstance(message, bytes) and message and message[0] == len(message) - 1:
+        message = message[1:]
+    return message.decode() if isinstance(message, bytes) else (message or "")
+
+
 def run_cli(args, stdin=None, port=None, user=USER, password=PASSWORD, timeout=60):
     """Run the mariadb command-line client against the proxy; returns CompletedProcess."""
     # --password= with an empty value sends an empty password; "-p" alone would prompt.

@@ -88,6 +88,7 @@ class MultiRowInsertTest(sptest.ProxyTestCase):
         values = ", ".join(f"({key}, {key % 7}, 'multi-{key}')" for key in keys)
         affected = execute(self.proxy, f"INSERT INTO {self.TABLE} (id, k, c) VALUES {values}")
         self.assertEqual(affected, 50)
+        self.assertEqual(sptest.last_info(self.proxy), "Records: 50  Duplicates: 0  Warnings: 0")
 
         for index in range(self.shard_count()):
             expected = sorted(key for key in keys if shard_of_int(key) == index)

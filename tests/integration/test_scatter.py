@@ -44,6 +44,8 @@ class ScatterTest(sptest.ProxyTestCase):
 
         affected = execute(self.proxy, "UPDATE sbtest4b SET k = k + 100")
         self.assertEqual(affected, len(KEYS))
+        self.assertEqual(sptest.last_info(self.proxy),
+                         f"Rows matched: {len(KEYS)}  Changed: {len(KEYS)}  Warnings: 0")
 
         for index in range(self.shard_count()):
             for key, k in query_all(self.shard(index), "SELECT id, k FROM sbtest4b"):

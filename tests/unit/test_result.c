@@ -133,6 +133,36 @@ ok_captured_insert_and_result_end(void **state)
     assert_int_equal(ok.session_state.len, 0);
 }
 
+/*
+ * MariaDB 10.11 answering a two-row INSERT to a client without
+ * SESSION_TRACK: the info text still carries a length byte (0x26).
+ */
+static const uint8_t ok_insert_with_info[] = {
+    0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, 0x26,
+    'R', 'e', 'c', 'o', 'r', 'd', 's', ':', ' ', '2', ' ', ' ',
+    'D', 'u', 'p', 'l', 'i', 'c', 'a', 't', 'e', 's', ':', ' ', '0', ' ', ' ',
+    'W', 'a', 'r', 'n', 'i', 'n', 'g', 's', ':', ' ', '0',
+};
+
+static void
+ok_info_length_encoded_without_track(void **state)
+{
+    struct sp_ok_packet ok;
+    struct sp_buf buf;
+
+    assert_int_equal(sp_ok_parse(ok_insert_with_info, sizeof(ok_insert_with_info), CAPS_41, &ok),
+                     SP_OK);
+    assert_true(ok.affected_rows == 2);
+    assert_true(sp_str_eq(ok.info, SP_STR_LIT("Records: 2  Duplicates: 0  Warnings: 0")));
+
+    /* Building the same packet gives the same bytes as the server sent. */
+    sp_buf_init(&buf);
+    assert_int_equal(sp_ok_build(&buf, &ok, CAPS_41, SP_PACKET_OK), SP_OK);
+    assert_int_equal(buf.len, sizeof(ok_insert_with_info));
+    assert_memory_equal(buf.data, ok_insert_with_info, buf.len);
+    sp_buf_deinit(&buf);
+}
+
 static void
 ok_round_trips(void **state)
 {
@@ -658,6 +688,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ok_captured_login_with_session_state),
         cmocka_unit_test(ok_captured_insert_and_result_end),
+        cmocka_unit_test(ok_info_length_encoded_without_track),
         cmocka_unit_test(ok_round_trips),
         cmocka_unit_test(ok_build_matches_captured),
         cmocka_unit_test(ok_truncated_every_length),
