@@ -124,7 +124,13 @@ run_proxy(struct sp_config *cfg)
         goto done;
     }
 
-    /* Workers inherit this mask: only the main thread takes the signals. */
+    /*
+     * Workers inherit this mask: only the main thread takes the signals.
+     * A shell starts background jobs with SIGINT ignored; restore the
+     * default so that sigwait sees it.
+     */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
@@ -212,7 +218,7 @@ main(int argc, char **argv)
         if (load_config(check_path, &cfg) != 0) {
             return 1;
         }
-        printf("%s: configuration is valid (%zu shards, %zu sharded table rules)\n", check_path,
+        printf("%s: configuration is valid (shards: %zu, sharded table rules: %zu)\n", check_path,
                cfg->nshards, cfg->ntables);
         sp_config_destroy(cfg);
         return 0;

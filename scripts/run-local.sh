@@ -30,6 +30,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+proxy_pid=""
 
 mkdir -p "$LOCAL_DIR"
 # A previous run that was killed may have left its servers running.
@@ -71,9 +72,29 @@ Press Ctrl-C to stop the proxy and both MariaDB servers.
 
 EOF
 
-# The proxy runs as a child, not with exec, so that the exit trap still runs
-# and stops the servers after it exits.
+# The proxy runs as a background child that the script waits for, so that a
+# SIGINT or SIGTERM sent to the script alone (not only Ctrl-C, which reaches
+# the whole process group) is passed on to the proxy, and the exit trap then
+# stops the servers.
+# shellcheck disable=SC2317  # called through the INT and TERM traps
+forward_signal() {
+    if [[ -n "$proxy_pid" ]]; then
+        kill "-$1" "$proxy_pid" 2>/dev/null || true
+    fi
+}
+trap 'forward_signal INT' INT
+trap 'forward_signal TERM' TERM
+
+build/shardproxy --config "$CONFIG" &
+proxy_pid=$!
 status=0
-build/shardproxy --config "$CONFIG" || status=$?
+while true; do
+    wait "$proxy_pid" && status=0 || status=$?
+    # wait returns early (status > 128) when a trapped signal arrives; go on
+    # waiting until the proxy itself has exited.
+    if ! kill -0 "$proxy_pid" 2>/dev/null; then
+        break
+    fi
+done
 echo "run-local.sh: shardproxy exited with status $status"
 exit "$status"
