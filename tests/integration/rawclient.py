@@ -128,6 +128,16 @@ def scramble_native(password, seed):
     return bytes(a ^ b for a, b in zip(stage1, mask))
 
 
+def scramble_caching_sha2(password, seed):
+    """caching_sha2_password's first answer: XOR(SHA256(pw), SHA256(SHA256(SHA256(pw)) + seed))."""
+    if not password:
+        return b""
+    stage1 = hashlib.sha256(password.encode("utf-8")).digest()
+    stage2 = hashlib.sha256(stage1).digest()
+    mix = hashlib.sha256(stage2 + seed).digest()
+    return bytes(a ^ b for a, b in zip(stage1, mix))
+
+
 def lenenc_int(value):
     """Encode VALUE as a length-encoded integer."""
     if value < 251:
@@ -294,19 +304,25 @@ class RawClient:
     # -- authentication ----------------------------------------------------
 
     def login(self, user, password, database=None, capabilities=DEFAULT_CAPABILITIES,
-              charset=UTF8MB4_GENERAL_CI, max_packet=1 << 30):
+              charset=UTF8MB4_GENERAL_CI, max_packet=1 << 30, plugin="mysql_native_password"):
         """Send HandshakeResponse41 and read the outcome.
 
         Returns ("ok", payload) or ("err", Err). CAPABILITIES are sent as
         given, not intersected with the server's, so a test can ask for a
-        flag the server did not offer.
+        flag the server did not offer. With PLUGIN "caching_sha2_password"
+        the first answer is that plugin's 32-byte scramble, as a MySQL 8
+        client sends it; self.auth_switches counts the switches that follow.
         """
+        self.auth_switches = 0
         if self.greeting is None:
             self.connect()
         if database is not None:
             capabilities |= CLIENT_CONNECT_WITH_DB
         self.capabilities = capabilities
-        auth = scramble_native(password, self.greeting["seed"])
+        if plugin == "caching_sha2_password":
+            auth = scramble_caching_sha2(password, self.greeting["seed"])
+        else:
+            auth = scramble_native(password, self.greeting["seed"])
 
         body = struct.pack("<IIB", capabilities, max_packet, charset) + b"\x00" * 23
         body += user.encode("utf-8") + b"\x00"
@@ -319,7 +335,7 @@ class RawClient:
         if capabilities & CLIENT_CONNECT_WITH_DB:
             body += database.encode("utf-8") + b"\x00"
         if capabilities & CLIENT_PLUGIN_AUTH:
-            body += b"mysql_native_password\x00"
+            body += plugin.encode("ascii") + b"\x00"
         self.write_packet(body, 1)
 
         while True:
@@ -333,6 +349,7 @@ class RawClient:
                 if plugin != b"mysql_native_password":
                     raise ProtocolError(f"auth switch to unsupported plugin {plugin!r}")
                 seed = data.rstrip(b"\x00")[:20]
+                self.auth_switches += 1
                 self.write_packet(scramble_native(password, seed), seq + 1)
                 continue
             raise ProtocolError(f"unexpected packet during login: {payload[:16]!r}")

@@ -4,6 +4,7 @@ import unittest
 
 import pymysql
 
+import rawclient
 import sptest
 from sptest import execute, run_cli
 
@@ -68,6 +69,29 @@ class LoginRejectedTest(unittest.TestCase):
         self.assertTrue(sptest.proxy_is_alive())
         with sptest.connect_proxy() as conn:
             self.assertEqual(sptest.query_all(conn, "SELECT 1"), [(1,)])
+
+
+class AuthSwitchTest(unittest.TestCase):
+    """A MySQL 8 client offers caching_sha2_password; the proxy switches it to native."""
+
+    def login(self, password):
+        client = rawclient.RawClient(sptest.HOST, sptest.PROXY_PORT)
+        self.addCleanup(client.close)
+        kind, detail = client.login(sptest.USER, password, plugin="caching_sha2_password")
+        return client, kind, detail
+
+    def test_switch_then_login(self):
+        client, kind, _ = self.login(sptest.PASSWORD)
+        self.assertEqual(kind, "ok")
+        self.assertEqual(client.auth_switches, 1)
+        self.assertEqual(client.query("SELECT 1").rows, [[b"1"]])
+
+    def test_switch_then_wrong_password(self):
+        client, kind, detail = self.login("not-the-password")
+        self.assertEqual(client.auth_switches, 1)
+        self.assertEqual(kind, "err")
+        self.assertEqual(detail.code, sptest.ER_ACCESS_DENIED)
+        self.assertEqual(detail.sqlstate, "28000")
 
 
 if __name__ == "__main__":
