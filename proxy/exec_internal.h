@@ -1,0 +1,51 @@
+/*
+ * Declarations shared by the files of plan execution (exec.c, the leg
+ * life cycle; exec_result.c, what the legs' packets become for the client).
+ * Not for use outside them.
+ */
+#ifndef SP_PROXY_EXEC_INTERNAL_H
+#define SP_PROXY_EXEC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "protocol/response.h"
+#include "proxy/exec.h"
+
+struct sp_session;
+
+/* A waiting scatter leg stops reading its backend past this many buffered bytes. */
+#define LEG_BUFFER_MAX (1u << 20)
+
+enum leg_action {
+    LEG_FORWARD,   /* copy the packet to the client */
+    LEG_DROP,      /* consume it */
+    LEG_REPLACED,  /* consume it; a replacement is already in the client buffer */
+    LEG_WAIT       /* leave it: this leg may not write to the client yet */
+};
+
+bool client_deprecate_eof(const struct sp_session *s);
+bool exec_is_streaming(const struct sp_exec *ex);
+
+/* Whether LEG may write to the client now. */
+bool exec_leg_is_active(const struct sp_leg *leg);
+
+/* Appends the packet that ends a result set, as the client negotiated it. */
+int exec_append_rows_end(struct sp_session *s, uint16_t status, uint16_t warnings) SP_WARN_UNUSED;
+
+/* Records the ERR packet PAYLOAD as LEG's outcome. */
+void exec_leg_record_err(struct sp_leg *leg, const uint8_t *payload, size_t len);
+
+/* What to do with a packet of ROLE on a streamed plan (SINGLE, SCATTER_ROWS). */
+enum leg_action exec_stream_action(struct sp_leg *leg, enum sp_packet_role role, uint16_t status,
+                                   uint16_t warnings);
+
+/* Records a packet of a merged write plan: nothing reaches the client until the end. */
+void exec_merge_record(struct sp_leg *leg, enum sp_packet_role role, const uint8_t *payload,
+                       size_t avail);
+
+/* Appends the single OK or ERR that a merged write plan returns. */
+int exec_reply_merged(struct sp_session *s) SP_WARN_UNUSED;
+
+#endif
