@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "common/str.h"
 #include "config/config.h"
+#include "router/merge.h"
 
 struct sp_router;
 
@@ -45,6 +46,7 @@ enum sp_plan_kind {
     SP_PLAN_SCATTER_ROWS,  /* one result set: the targets' rows concatenated */
     SP_PLAN_SCATTER_OK,    /* writes: one OK with affected rows summed */
     SP_PLAN_BROADCAST,     /* DDL: OK only if every target succeeds */
+    SP_PLAN_SCATTER_MERGE, /* SELECT whose shard results are merged as plan->merge says */
     SP_PLAN_REJECT         /* not routable: send plan->error to the client */
 };
 
@@ -74,6 +76,9 @@ struct sp_plan {
     bool multi_statement;
 
     struct sp_error error; /* set when kind is SP_PLAN_REJECT */
+
+    /* SP_PLAN_SCATTER_MERGE: how to merge (in the arena); targets carry the rewritten SQL. */
+    const struct sp_merge_spec *merge;
 };
 
 /*

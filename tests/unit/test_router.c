@@ -123,6 +123,8 @@ plan_kind_name(enum sp_plan_kind kind)
         return "SCATTER_OK";
     case SP_PLAN_BROADCAST:
         return "BROADCAST";
+    case SP_PLAN_SCATTER_MERGE:
+        return "SCATTER_MERGE";
     case SP_PLAN_REJECT:
         return "REJECT";
     }
