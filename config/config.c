@@ -119,59 +119,38 @@ static const struct config_field config_user_fields[] = {
                                                   backend_password, 0, CONFIG_SECRET_MAX),
 };
 
+/* Rejects a repeated user name and fills in the backend credentials. */
 static int
-config_parse_users(struct config_loader *ld, int tok, void *base)
+config_finish_user(struct config_loader *ld, void *base, size_t i, int tok, const int *toks)
 {
     struct sp_config *cfg = base;
-    int toks[USER_NFIELDS];
-    struct sp_json_iter it;
-    int key;
-    int item;
-    size_t n;
+    struct sp_user_cfg *user = &cfg->users[i];
     size_t j;
-    int rc;
 
-    rc = sp_config_check_array(ld, tok, 1, SIZE_MAX, "users", &n);
-    if (rc != SP_OK) {
-        return rc;
+    for (j = 0; j < i; j++) {
+        if (strcmp(cfg->users[j].user, user->user) == 0) {
+            return sp_config_fail_at(ld, toks[USER_USER], "user",
+                                     "duplicate user \"%s\" (also users[%zu])", user->user, j);
+        }
     }
 
-    cfg->users = calloc(n, sizeof(*cfg->users));
-    if (cfg->users == NULL) {
+    if (user->backend_user == NULL) {
+        user->backend_user = strdup(user->user);
+    }
+    if (user->backend_password == NULL) {
+        user->backend_password = strdup(user->password);
+    }
+    if (user->backend_user == NULL || user->backend_password == NULL) {
         return sp_config_nomem(ld);
-    }
-    cfg->nusers = n;
-
-    sp_json_iter_init(ld->walk.doc, tok, &it);
-    while (sp_json_iter_next(ld->walk.doc, &it, &key, &item)) {
-        size_t i = it.index - 1;
-        struct sp_user_cfg *user = &cfg->users[i];
-        size_t saved = sp_json_path_push_index(&ld->walk, i);
-
-        rc = sp_config_parse_object(ld, item, config_user_fields, USER_NFIELDS, user, toks);
-        for (j = 0; rc == SP_OK && j < i; j++) {
-            if (strcmp(cfg->users[j].user, user->user) == 0) {
-                rc = sp_config_fail_at(ld, toks[USER_USER], "user",
-                                    "duplicate user \"%s\" (also users[%zu])", user->user, j);
-            }
-        }
-        sp_json_path_pop(&ld->walk, saved);
-        if (rc != SP_OK) {
-            return rc;
-        }
-
-        if (user->backend_user == NULL) {
-            user->backend_user = strdup(user->user);
-        }
-        if (user->backend_password == NULL) {
-            user->backend_password = strdup(user->password);
-        }
-        if (user->backend_user == NULL || user->backend_password == NULL) {
-            return sp_config_nomem(ld);
-        }
     }
     return SP_OK;
 }
+
+static const struct config_array config_users_array = {
+    CONFIG_ARRAY_SPEC("users", 1, SIZE_MAX, struct sp_config, users, nusers,
+                      config_user_fields, USER_NFIELDS),
+    .finish = config_finish_user,
+};
 
 /* "name" or "prefix*": a '*' is allowed only at the end. */
 static int
@@ -222,54 +201,40 @@ static const struct config_field config_table_fields[] = {
 };
 
 static int
-config_parse_tables(struct config_loader *ld, int tok, void *base)
+config_prepare_table(struct config_loader *ld, void *base, size_t i, int tok, const int *toks)
 {
     struct sp_config *cfg = base;
-    int toks[TABLE_NFIELDS];
-    struct sp_json_iter it;
-    int key;
-    int item;
-    size_t n;
+
+    cfg->tables[i].key_type = SP_KEY_INT;
+    cfg->tables[i].algorithm = SP_ALGORITHM_HASH;
+    return SP_OK;
+}
+
+static int
+config_finish_table(struct config_loader *ld, void *base, size_t i, int tok, const int *toks)
+{
+    struct sp_config *cfg = base;
+    const struct sp_table_cfg *table = &cfg->tables[i];
     size_t j;
-    int rc;
 
-    rc = sp_config_check_array(ld, tok, 0, SIZE_MAX, "tables", &n);
-    if (rc != SP_OK || n == 0) {
-        return rc;
-    }
-
-    cfg->tables = calloc(n, sizeof(*cfg->tables));
-    if (cfg->tables == NULL) {
-        return sp_config_nomem(ld);
-    }
-    cfg->ntables = n;
-
-    sp_json_iter_init(ld->walk.doc, tok, &it);
-    while (sp_json_iter_next(ld->walk.doc, &it, &key, &item)) {
-        size_t i = it.index - 1;
-        struct sp_table_cfg *table = &cfg->tables[i];
-        size_t saved = sp_json_path_push_index(&ld->walk, i);
-
-        table->key_type = SP_KEY_INT;
-        table->algorithm = SP_ALGORITHM_HASH;
-        rc = sp_config_parse_object(ld, item, config_table_fields, TABLE_NFIELDS, table, toks);
-
-        /* "t" and "t*" are different entries: an exact name and a prefix. */
-        for (j = 0; rc == SP_OK && j < i; j++) {
-            if (cfg->tables[j].prefix == table->prefix &&
-                strcmp(cfg->tables[j].name, table->name) == 0) {
-                rc = sp_config_fail_at(ld, toks[TABLE_NAME], "name",
-                                    "duplicate table \"%s%s\" (also tables[%zu])", table->name,
-                                    table->prefix ? "*" : "", j);
-            }
-        }
-        sp_json_path_pop(&ld->walk, saved);
-        if (rc != SP_OK) {
-            return rc;
+    /* "t" and "t*" are different entries: an exact name and a prefix. */
+    for (j = 0; j < i; j++) {
+        if (cfg->tables[j].prefix == table->prefix &&
+            strcmp(cfg->tables[j].name, table->name) == 0) {
+            return sp_config_fail_at(ld, toks[TABLE_NAME], "name",
+                                     "duplicate table \"%s%s\" (also tables[%zu])", table->name,
+                                     table->prefix ? "*" : "", j);
         }
     }
     return SP_OK;
 }
+
+static const struct config_array config_tables_array = {
+    CONFIG_ARRAY_SPEC("tables", 0, SIZE_MAX, struct sp_config, tables, ntables,
+                      config_table_fields, TABLE_NFIELDS),
+    .prepare = config_prepare_table,
+    .finish = config_finish_table,
+};
 
 static int
 config_parse_default_shard(struct config_loader *ld, int tok, void *base)
@@ -310,10 +275,10 @@ static const struct config_field config_top_fields[] = {
     [TOP_WORKERS] = CONFIG_FIELD_UINT("workers", false, struct sp_config, workers, 0, 256),
     [TOP_REGION] = CONFIG_FIELD_STRING("region", false, struct sp_config, region, 1,
                                        SP_CONFIG_NAME_MAX),
-    [TOP_USERS] = CONFIG_FIELD_CUSTOM("users", true, config_parse_users),
+    [TOP_USERS] = CONFIG_FIELD_ARRAY("users", true, &config_users_array),
     [TOP_SHARDS] = CONFIG_FIELD_CUSTOM("shards", true, sp_config_parse_shards),
     [TOP_DEFAULT_SHARD] = CONFIG_FIELD_CUSTOM("default_shard", false, config_parse_default_shard),
-    [TOP_TABLES] = CONFIG_FIELD_CUSTOM("tables", false, config_parse_tables),
+    [TOP_TABLES] = CONFIG_FIELD_ARRAY("tables", false, &config_tables_array),
     [TOP_MAX_CLIENT_CONNECTIONS] = CONFIG_FIELD_UINT("max_client_connections", false,
                                                      struct sp_config, max_client_connections,
                                                      1, 1000000),

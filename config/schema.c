@@ -1,9 +1,9 @@
 /*
  * The generic half of the loader: reads an object through a field table,
  * rejecting unknown, duplicate and missing keys, and reads each field by
- * its kind (string, unsigned integer, enum or custom parser). It must not
- * know any particular key, because the tables live in config.c and
- * shards.c.
+ * its kind (string, unsigned integer, enum, array of objects or custom
+ * parser). It must not know any particular key, because the tables live in
+ * config.c and shards.c.
  */
 #include "config/schema.h"
 
@@ -125,6 +125,9 @@ config_parse_field(struct config_loader *ld, const struct config_field *f, int t
     case CONFIG_ENUM:
         return config_parse_enum(ld, f, tok, base);
 
+    case CONFIG_ARRAY:
+        return sp_config_parse_array(ld, tok, f->array, base);
+
     case CONFIG_CUSTOM:
         return f->parse(ld, tok, base);
     }
@@ -206,8 +209,9 @@ sp_config_parse_object(struct config_loader *ld, int obj, const struct config_fi
     return SP_OK;
 }
 
-int
-sp_config_check_array(struct config_loader *ld, int tok, size_t min, size_t max, const char *what,
+/* Checks that TOK is an array of MIN..MAX items and stores the count in *N. */
+static int
+config_check_array(struct config_loader *ld, int tok, size_t min, size_t max, const char *what,
                    size_t *n)
 {
     *n = sp_json_count(ld->walk.doc, tok);
@@ -220,6 +224,60 @@ sp_config_check_array(struct config_loader *ld, int tok, size_t min, size_t max,
         }
         return sp_json_fail(&ld->walk, tok, "expected a non-empty array of at most %zu %s", max,
                             what);
+    }
+    return SP_OK;
+}
+
+int
+sp_config_parse_array(struct config_loader *ld, int tok, const struct config_array *spec,
+                      void *base)
+{
+    const struct sp_json_doc *doc = ld->walk.doc;
+    int toks[CONFIG_FIELDS_MAX];
+    struct sp_json_iter it;
+    char *items;
+    int key;
+    int item;
+    size_t n;
+    int rc;
+
+    rc = config_check_array(ld, tok, spec->min, spec->max, spec->what, &n);
+    if (rc != SP_OK || n == 0) {
+        return rc;
+    }
+
+    items = calloc(n, spec->item_size);
+    if (items == NULL) {
+        return sp_config_nomem(ld);
+    }
+    /*
+     * The member is a pointer to the item struct. Copying a char * into it
+     * assumes that both pointer types share one representation. C does not
+     * promise that, but the x86-64 and AArch64 ABIs do.
+     */
+    memcpy((char *)base + spec->items_offset, &items, sizeof(items));
+    memcpy((char *)base + spec->count_offset, &n, sizeof(n));
+
+    sp_json_iter_init(doc, tok, &it);
+    while (sp_json_iter_next(doc, &it, &key, &item)) {
+        size_t i = it.index - 1;
+        size_t saved = sp_json_path_push_index(&ld->walk, i);
+
+        rc = SP_OK;
+        if (spec->prepare != NULL) {
+            rc = spec->prepare(ld, base, i, item, NULL);
+        }
+        if (rc == SP_OK) {
+            rc = sp_config_parse_object(ld, item, spec->fields, spec->nfields,
+                                        items + i * spec->item_size, toks);
+        }
+        if (rc == SP_OK && spec->finish != NULL) {
+            rc = spec->finish(ld, base, i, item, toks);
+        }
+        sp_json_path_pop(&ld->walk, saved);
+        if (rc != SP_OK) {
+            return rc;
+        }
     }
     return SP_OK;
 }

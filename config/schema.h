@@ -19,11 +19,13 @@
 #define CONFIG_HOST_MAX 255 /* a DNS name has at most 253 bytes (RFC 1035) */
 
 struct config_loader;
+struct config_array;
 
 enum config_kind {
     CONFIG_STRING, /* char *, length min..max bytes */
     CONFIG_UINT,   /* uint16_t or uint32_t member, value min..max */
     CONFIG_ENUM,   /* int-sized enum member, and names[i] is value i */
+    CONFIG_ARRAY,  /* array of objects, read as *array describes */
     CONFIG_CUSTOM  /* parse() reads and stores the value */
 };
 
@@ -36,6 +38,7 @@ struct config_field {
     int64_t min;
     int64_t max;
     const char *const *names; /* CONFIG_ENUM, NULL-terminated */
+    const struct config_array *array; /* CONFIG_ARRAY */
     int (*parse)(struct config_loader *ld, int tok, void *base);
 };
 
@@ -47,8 +50,46 @@ struct config_field {
      .size = sizeof(((type *)0)->member), .min = (lo), .max = (hi)}
 #define CONFIG_FIELD_ENUM(k, type, member, list)                                             \
     {.key = (k), .kind = CONFIG_ENUM, .offset = offsetof(type, member), .names = (list)}
+#define CONFIG_FIELD_ARRAY(k, req, spec)                                                     \
+    {.key = (k), .kind = CONFIG_ARRAY, .required = (req), .array = (spec)}
 #define CONFIG_FIELD_CUSTOM(k, req, fn)                                                      \
     {.key = (k), .kind = CONFIG_CUSTOM, .required = (req), .parse = (fn)}
+
+/*
+ * An array of objects that sp_config_parse_array reads into a new C array
+ * of ITEM_SIZE-byte items. The pointer to the C array and its length are
+ * members of the struct being filled, at ITEMS_OFFSET and COUNT_OFFSET.
+ */
+struct config_array {
+    const char *what; /* plural noun for messages, such as "users" */
+    size_t min;
+    size_t max;
+    size_t items_offset;
+    size_t count_offset;
+    size_t item_size;
+    const struct config_field *fields;
+    size_t nfields;
+    /*
+     * Optional steps for item I, whose object is token TOK, which run with
+     * the path at the item's index. BASE is the struct being filled.
+     * prepare() runs before the item is read, with TOKS NULL. finish() runs
+     * after it, with TOKS as sp_config_parse_object filled them, and checks
+     * the item against earlier ones.
+     */
+    int (*prepare)(struct config_loader *ld, void *base, size_t i, int tok, const int *toks);
+    int (*finish)(struct config_loader *ld, void *base, size_t i, int tok, const int *toks);
+};
+
+/*
+ * The members of struct config_array that every array sets. ITEMS and COUNT
+ * name the pointer and length members of TYPE. The _Generic makes a COUNT
+ * member that is not a size_t a compile error, because the count is stored
+ * as one.
+ */
+#define CONFIG_ARRAY_SPEC(w, lo, hi, type, items, count, item_fields, n)                     \
+    .what = (w), .min = (lo), .max = (hi), .items_offset = offsetof(type, items),            \
+    .count_offset = _Generic(((type *)0)->count, size_t: offsetof(type, count)),             \
+    .item_size = sizeof(*((type *)0)->items), .fields = (item_fields), .nfields = (n)
 
 /* Token positions kept for checks that run after a shard was parsed. */
 struct config_shard_tokens {
@@ -98,9 +139,14 @@ int sp_config_store_string(struct config_loader *ld, int tok, char **slot, size_
 int sp_config_parse_object(struct config_loader *ld, int obj, const struct config_field *fields,
                            size_t nfields, void *base, int *toks) SP_WARN_UNUSED;
 
-/* Checks that TOK is an array of MIN..MAX items and stores the count in *N. */
-int sp_config_check_array(struct config_loader *ld, int tok, size_t min, size_t max,
-                          const char *what, size_t *n) SP_WARN_UNUSED;
+/*
+ * Reads array TOK of SPEC->min..SPEC->max objects into a new C array that
+ * BASE owns. An empty array allocates nothing. The pointer and the count
+ * are stored before the first item is read, so that sp_config_destroy frees
+ * what a failed item left behind.
+ */
+int sp_config_parse_array(struct config_loader *ld, int tok, const struct config_array *spec,
+                          void *base) SP_WARN_UNUSED;
 
 /* Checks a host name or address literal. Brackets belong only in "listen". */
 int sp_config_check_host(struct sp_json_walk *walk, int tok, const char *host) SP_WARN_UNUSED;

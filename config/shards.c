@@ -79,46 +79,18 @@ config_parse_primary(struct config_loader *ld, int tok, void *base)
 }
 
 static int
-config_parse_replicas(struct config_loader *ld, int tok, void *base)
+config_finish_replica(struct config_loader *ld, void *base, size_t i, int tok, const int *toks)
 {
     struct sp_shard_cfg *shard = base;
-    struct sp_json_iter it;
-    int toks[REPLICA_NFIELDS];
-    int key;
-    int item;
-    size_t n;
-    int rc;
 
-    rc = sp_config_check_array(ld, tok, 0, SIZE_MAX, "replicas", &n);
-    if (rc != SP_OK || n == 0) {
-        return rc;
-    }
-
-    shard->replicas = calloc(n, sizeof(*shard->replicas));
-    if (shard->replicas == NULL) {
-        return sp_config_nomem(ld);
-    }
-    shard->nreplicas = n;
-
-    sp_json_iter_init(ld->walk.doc, tok, &it);
-    while (sp_json_iter_next(ld->walk.doc, &it, &key, &item)) {
-        size_t i = it.index - 1;
-        size_t saved = sp_json_path_push_index(&ld->walk, i);
-
-        rc = sp_config_parse_object(ld, item, config_replica_fields, REPLICA_NFIELDS,
-                                 &shard->replicas[i], toks);
-        sp_json_path_pop(&ld->walk, saved);
-        if (rc != SP_OK) {
-            return rc;
-        }
-
-        rc = config_add_endpoint(ld, i, item, &shard->replicas[i]);
-        if (rc != SP_OK) {
-            return rc;
-        }
-    }
-    return SP_OK;
+    return config_add_endpoint(ld, i, tok, &shard->replicas[i]);
 }
+
+static const struct config_array config_replicas_array = {
+    CONFIG_ARRAY_SPEC("replicas", 0, SIZE_MAX, struct sp_shard_cfg, replicas, nreplicas,
+                      config_replica_fields, REPLICA_NFIELDS),
+    .finish = config_finish_replica,
+};
 
 /* Reads a 64-bit hash value, written as a hex string because JSON numbers are doubles. */
 static int
@@ -232,7 +204,7 @@ enum { SHARD_NAME, SHARD_PRIMARY, SHARD_REPLICAS, SHARD_HASH_RANGE, SHARD_NFIELD
 static const struct config_field config_shard_fields[] = {
     [SHARD_NAME] = CONFIG_FIELD_CUSTOM("name", true, config_parse_shard_name),
     [SHARD_PRIMARY] = CONFIG_FIELD_CUSTOM("primary", true, config_parse_primary),
-    [SHARD_REPLICAS] = CONFIG_FIELD_CUSTOM("replicas", false, config_parse_replicas),
+    [SHARD_REPLICAS] = CONFIG_FIELD_ARRAY("replicas", false, &config_replicas_array),
     [SHARD_HASH_RANGE] = CONFIG_FIELD_CUSTOM("hash_range", false, config_parse_hash_range),
 };
 
@@ -340,54 +312,57 @@ config_check_hash_ranges(struct config_loader *ld)
     return SP_OK;
 }
 
+/* Points the loader at shard I, so that its "hash_range" records its tokens. */
+static int
+config_prepare_shard(struct config_loader *ld, void *base, size_t i, int tok, const int *toks)
+{
+    struct sp_config *cfg = base;
+
+    /* sp_config_parse_array stores cfg->nshards before it reads the first shard. */
+    if (i == 0) {
+        ld->shard_tokens = calloc(cfg->nshards, sizeof(*ld->shard_tokens));
+        if (ld->shard_tokens == NULL) {
+            return sp_config_nomem(ld);
+        }
+    }
+
+    ld->shard = i;
+    ld->shard_tokens[i] = (struct config_shard_tokens){tok, -1, -1, -1};
+    return SP_OK;
+}
+
+static int
+config_finish_shard(struct config_loader *ld, void *base, size_t i, int tok, const int *toks)
+{
+    struct sp_config *cfg = base;
+    size_t j;
+
+    for (j = 0; j < i; j++) {
+        if (strcmp(cfg->shards[j].name, cfg->shards[i].name) == 0) {
+            return sp_config_fail_at(ld, toks[SHARD_NAME], "name",
+                                     "duplicate shard name \"%s\" (also shards[%zu])",
+                                     cfg->shards[i].name, j);
+        }
+    }
+    return SP_OK;
+}
+
+static const struct config_array config_shards_array = {
+    CONFIG_ARRAY_SPEC("shards", 1, CONFIG_SHARDS_MAX, struct sp_config, shards, nshards,
+                      config_shard_fields, SHARD_NFIELDS),
+    .prepare = config_prepare_shard,
+    .finish = config_finish_shard,
+};
+
 int
 sp_config_parse_shards(struct config_loader *ld, int tok, void *base)
 {
-    static const char *const name_key[] = {"name", NULL};
-    struct sp_config *cfg = base;
-    int toks[SHARD_NFIELDS];
-    struct sp_json_iter it;
-    int key;
-    int item;
-    size_t n;
-    size_t j;
     int rc;
 
-    rc = sp_config_check_array(ld, tok, 1, CONFIG_SHARDS_MAX, "shards", &n);
+    rc = sp_config_parse_array(ld, tok, &config_shards_array, base);
     if (rc != SP_OK) {
         return rc;
     }
-
-    cfg->shards = calloc(n, sizeof(*cfg->shards));
-    ld->shard_tokens = calloc(n, sizeof(*ld->shard_tokens));
-    if (cfg->shards == NULL || ld->shard_tokens == NULL) {
-        return sp_config_nomem(ld);
-    }
-    cfg->nshards = n;
-
-    sp_json_iter_init(ld->walk.doc, tok, &it);
-    while (sp_json_iter_next(ld->walk.doc, &it, &key, &item)) {
-        size_t i = it.index - 1;
-        size_t saved = sp_json_path_push_index(&ld->walk, i);
-
-        ld->shard = i;
-        ld->shard_tokens[i] = (struct config_shard_tokens){item, -1, -1, -1};
-        rc = sp_config_parse_object(ld, item, config_shard_fields, SHARD_NFIELDS, &cfg->shards[i],
-                                 toks);
-        sp_json_path_pop(&ld->walk, saved);
-        if (rc != SP_OK) {
-            return rc;
-        }
-
-        for (j = 0; j < i; j++) {
-            if (strcmp(cfg->shards[j].name, cfg->shards[i].name) == 0) {
-                return config_fail_in_shard(ld, i, toks[SHARD_NAME], name_key,
-                                            "duplicate shard name \"%s\" (also shards[%zu])",
-                                            cfg->shards[i].name, j);
-            }
-        }
-    }
-
     return config_check_hash_ranges(ld);
 }
 
