@@ -119,10 +119,12 @@ struct sp_merger;
 
 /*
  * Creates a merger for SPEC (which must outlive it) over NLEGS shards whose
- * rows have the NDEFS column definitions DEFS (copied). MAX_ROWS bounds the
- * rows it may buffer (grouping, full sorts, DISTINCT without a covering
- * ORDER BY); past it the merge fails with ERR 1105 naming max_merge_rows.
- * Returns SP_OK, SP_ENOMEM, or SP_EUNSUPPORTED / SP_EINVAL with ERR set.
+ * rows have the NDEFS column definitions DEFS (their types are copied).
+ * MAX_ROWS bounds the rows it may buffer (grouping, full sorts, DISTINCT
+ * without a covering ORDER BY); past it the merge fails with ERR 1105
+ * naming max_merge_rows.
+ * A streaming merge keeps at most max(MAX_ROWS, 1024 * NLEGS) waiting rows.
+ * Returns SP_OK, or SP_ENOMEM / SP_EINVAL with ERR set.
  */
 int sp_merger_create(const struct sp_merge_spec *spec, const struct sp_column_def *defs,
                      size_t ndefs, size_t nlegs, size_t max_rows, struct sp_merger **out,
@@ -132,7 +134,15 @@ void sp_merger_destroy(struct sp_merger *m);
 /* Number of columns the client sees (shard columns minus hidden ones). */
 size_t sp_merger_nvisible(const struct sp_merger *m);
 
-/* Takes a copy of one text-protocol row payload from shard leg LEG. */
+/*
+ * Takes a copy of one text-protocol row payload from shard leg LEG, or
+ * folds it into its group at once in a grouped merge. Rows that arrive
+ * once sp_merger_satisfied is true are dropped. Returns SP_OK; SP_EINVAL
+ * for an unknown leg or one already done; SP_EPROTO for a row without the
+ * NDEFS columns; SP_ERANGE past max_rows; SP_ENOMEM. ERR is set on every
+ * failure, and every failure but SP_EINVAL is returned again by each
+ * later push_row and next call.
+ */
 int sp_merger_push_row(struct sp_merger *m, size_t leg, const uint8_t *payload,
                        size_t len, struct sp_error *err) SP_WARN_UNUSED;
 
@@ -150,7 +160,8 @@ int sp_merger_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err
 /*
  * Whether the merger holds enough of LEG's rows that it should stop reading
  * that leg until sp_merger_next has run (streaming ORDER BY keeps only a
- * few rows per leg).
+ * few rows per leg). Never true in a grouped merge, which folds rows into
+ * groups as they come, nor once sp_merger_satisfied is true.
  */
 bool sp_merger_leg_full(const struct sp_merger *m, size_t leg);
 
