@@ -1,0 +1,49 @@
+-- DISTINCT and COUNT(DISTINCT) across shards: duplicates on different
+-- shards must collapse into one row. Columns whose equal values have
+-- several spellings (orders.tag, customers.name) are only counted.
+
+SELECT DISTINCT status FROM orders
+@ordered SELECT DISTINCT status FROM orders ORDER BY status
+@ordered SELECT DISTINCT status FROM orders ORDER BY status DESC
+@ordered SELECT DISTINCT status, customer_id FROM orders ORDER BY status, customer_id
+@ordered SELECT DISTINCT customer_id FROM orders ORDER BY customer_id
+@ordered SELECT DISTINCT customer_id FROM orders ORDER BY customer_id DESC LIMIT 10
+@ordered SELECT DISTINCT qty FROM orders ORDER BY qty
+@ordered SELECT DISTINCT amount FROM orders WHERE amount < 0 ORDER BY amount
+@ordered SELECT DISTINCT price FROM orders ORDER BY price
+@ordered SELECT DISTINCT ratio FROM orders ORDER BY ratio
+@ordered SELECT DISTINCT created FROM orders WHERE created < '2022-03-01' ORDER BY created
+@ordered SELECT DISTINCT DATE(created) FROM orders ORDER BY 1
+@ordered SELECT DISTINCT YEAR(created), status FROM orders ORDER BY 1, 2
+@ordered SELECT DISTINCT ship_date FROM orders ORDER BY ship_date LIMIT 15
+@ordered SELECT DISTINCT qty % 5 FROM orders ORDER BY 1
+@ordered SELECT DISTINCT status FROM orders WHERE 1 = 0 ORDER BY status
+@ordered SELECT DISTINCT status FROM orders WHERE id IN (1, 2, 3, 250, -3) ORDER BY status
+SELECT DISTINCT status, qty > 10 FROM orders
+@ordered SELECT DISTINCT tier FROM customers ORDER BY tier
+@ordered SELECT DISTINCT country FROM customers ORDER BY country
+@ordered SELECT DISTINCT kind FROM events ORDER BY kind
+@ordered SELECT DISTINCT kind, user_id FROM events ORDER BY kind, user_id
+@ordered SELECT DISTINCT category FROM items_by_code ORDER BY category
+@ordered SELECT DISTINCT category FROM items_by_code ORDER BY category DESC LIMIT 3
+@ordered SELECT DISTINCT k FROM sbtest1 ORDER BY k LIMIT 50
+SELECT DISTINCT k FROM sbtest1
+@count-only SELECT DISTINCT status FROM orders LIMIT 2
+-- COUNT(DISTINCT ...).
+SELECT COUNT(DISTINCT status) FROM orders
+SELECT COUNT(DISTINCT customer_id) FROM orders
+SELECT COUNT(DISTINCT qty), COUNT(DISTINCT price), COUNT(DISTINCT ratio) FROM orders
+SELECT COUNT(DISTINCT tag) FROM orders
+SELECT COUNT(DISTINCT note) FROM orders
+SELECT COUNT(DISTINCT BINARY tag) FROM orders
+SELECT COUNT(DISTINCT status, customer_id) FROM orders
+SELECT COUNT(DISTINCT amount) FROM orders WHERE amount < 0
+SELECT COUNT(DISTINCT status) FROM orders WHERE 1 = 0
+SELECT COUNT(DISTINCT name), COUNT(DISTINCT country) FROM customers
+SELECT COUNT(DISTINCT kind), COUNT(DISTINCT label), COUNT(DISTINCT day) FROM events
+SELECT COUNT(DISTINCT c), COUNT(DISTINCT k) FROM sbtest1
+SELECT COUNT(DISTINCT category) FROM items_by_code
+@ordered SELECT status, COUNT(DISTINCT customer_id) FROM orders GROUP BY status ORDER BY status
+@ordered SELECT status, COUNT(DISTINCT tag) FROM orders GROUP BY status ORDER BY status
+@ordered SELECT kind, COUNT(DISTINCT user_id) FROM events GROUP BY kind ORDER BY kind
+SELECT SUM(DISTINCT qty), AVG(DISTINCT qty) FROM orders

@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# Differential test: the proxy must return what one MariaDB server returns.
+#
+#   tests/differential/run.sh PROXY_BINARY [--allow-unsupported] [--filter REGEX] [LAYOUT...]
+#
+# Starts a reference MariaDB and three shard servers (scripts/cluster.sh) on
+# free loopback ports and loads dataset.sql into the reference once. It
+# first checks the corpus itself: every case must give the same result on
+# a copy of the data stored in another row order, or its result depends on
+# how one server breaks ties.
+#
+# Then it takes each LAYOUT in turn (default: every layout that
+# difftest.py defines). It writes the proxy config, starts the proxy, loads
+# dataset.sql through it and checks which shard each row landed on. It runs
+# every case of corpus/*.sql on the reference and on the proxy and compares
+# the results. It stops the proxy with SIGTERM (exit status 0 required
+# within 5 s), checks the proxy log for sanitizer reports and drops the
+# tables on the shards directly.
+#
+# The last line is "N passed, M failed", and the exit status is 1 when
+# anything failed.
+#
+# --allow-unsupported  count proxy error 1235 ("not supported yet") as
+#                      unsupported instead of failed
+# --filter REGEX       run only the cases whose id (file:line) or query matches
+#
+# Everything it started is stopped by PID on exit, also on failure or
+# interrupt, and the temporary directory is removed (SP_KEEP_WORKDIR=1
+# keeps it).
+set -euo pipefail
+
+readonly PROXY_READY_TIMEOUT_S=30
+readonly PROXY_STOP_TIMEOUT_S=5
+readonly SHARD_COUNT=3
+
+die() {
+    echo "run.sh: $*" >&2
+    exit 1
+}
+
+usage() {
+    die "usage: run.sh PROXY_BINARY [--allow-unsupported] [--filter REGEX] [LAYOUT...]"
+}
+
+(($# >= 1)) || usage
+PROXY=$(realpath "$1")
+shift
+[[ -x "$PROXY" ]] || die "proxy binary not found or not executable: $PROXY"
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+CLUSTER="$ROOT/scripts/cluster.sh"
+DIFFTEST="$HERE/difftest.py"
+
+# Debian's python3-pymysql and python3-xxhash belong to /usr/bin/python3,
+# which another python3 earlier in PATH cannot import from.
+PYTHON=""
+for candidate in /usr/bin/python3 python3; do
+    if "$candidate" -c 'import pymysql, xxhash' 2>/dev/null; then
+        PYTHON=$candidate
+        break
+    fi
+done
+[[ -n "$PYTHON" ]] || die "no python3 with the pymysql and xxhash modules; install python3-pymysql python3-xxhash"
+export PYTHONDONTWRITEBYTECODE=1
+# Show each case's report as it happens, not when the pipe buffer fills.
+export PYTHONUNBUFFERED=1
+
+run_options=()
+layouts=()
+filter=""
+while (($# > 0)); do
+    case "$1" in
+    --allow-unsupported) run_options+=(--allow-unsupported) ;;
+    --filter)
+        (($# >= 2)) || usage
+        filter=$2
+        run_options+=(--filter "$filter")
+        shift
+        ;;
+    -*) usage ;;
+    *) layouts+=("$1") ;;
+    esac
+    shift
+done
+read -r -a known_layouts <<<"$("$PYTHON" "$DIFFTEST" layouts)"
+if ((${#layouts[@]} == 0)); then
+    layouts=("${known_layouts[@]}")
+fi
+for layout in "${layouts[@]}"; do
+    [[ " ${known_layouts[*]} " == *" $layout "* ]] || die "unknown layout '$layout' (known: ${known_layouts[*]})"
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sp-differential.XXXXXX")
+EXTRA_FAILURES="$WORK/extra-failures"
+proxy_pid=""
+proxy_log=""
+
+# True while the proxy process runs; an exited child that was not yet
+# waited for (a zombie) does not count.
+proxy_running() {
+    local state
+
+    state=$(awk '{print $3}' "/proc/$proxy_pid/stat" 2>/dev/null) || return 1
+    [[ -n "$state" && "$state" != Z ]]
+}
+
+# Stop the proxy (if still running) and the cluster, show the proxy log on
+# failure, and remove the work directory.
+cleanup() {
+    local rc=$?
+    local deadline
+
+    trap - EXIT INT TERM
+    rm -f "$WORK/watch-armed"
+    if [[ -n "$proxy_pid" ]]; then
+        if proxy_running; then
+            kill -TERM "$proxy_pid" 2>/dev/null || true
+            deadline=$((SECONDS + PROXY_STOP_TIMEOUT_S))
+            while proxy_running && ((SECONDS < deadline)); do
+                sleep 0.1
+            done
+            kill -KILL "$proxy_pid" 2>/dev/null || true
+        fi
+        wait "$proxy_pid" 2>/dev/null || true
+        if [[ -s "$proxy_log" ]]; then
+            echo "---- last 40 lines of the proxy log ($proxy_log) ----" >&2
+            tail -n 40 "$proxy_log" >&2
+            echo "---- end of the proxy log ----" >&2
+        fi
+    fi
+    "$CLUSTER" stop "$WORK/cluster" >/dev/null || true
+
+    if [[ "${SP_KEEP_WORKDIR:-0}" == 1 ]]; then
+        echo "run.sh: kept $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A SIGKILL (ctest kills a test that exceeds its TIMEOUT) skips the EXIT trap.
+# A watcher outside this process tree then stops what this run started. It
+# acts only while WORK/watch-armed exists, which cleanup removes first.
+start_watcher() {
+    touch "$WORK/watch-armed"
+    (
+        # shellcheck disable=SC2016  # expanded by the inner bash
+        setsid bash -c '
+            parent=$1 work=$2 cluster=$3
+            while kill -0 "$parent" 2>/dev/null; do
+                sleep 2
+            done
+            [[ -e "$work/watch-armed" ]] || exit 0
+            pid=$(cat "$work/proxy.pid" 2>/dev/null) || pid=""
+            if [[ -n "$pid" ]] && tr "\0" " " <"/proc/$pid/cmdline" 2>/dev/null | grep -q -F "$work/proxy-"; then
+                kill -KILL "$pid"
+            fi
+            "$cluster" stop "$work/cluster"
+            rm -rf "$work"
+        ' watcher "$$" "$WORK" "$CLUSTER" </dev/null >/dev/null 2>&1 &
+    )
+}
+start_watcher
+
+# Print COUNT loopback ports that were free a moment ago. All sockets are
+# bound before any is closed, so the ports differ from each other.
+free_ports() {
+    "$PYTHON" - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+
+# Wait until the proxy sends a HandshakeV10 greeting. Fails with a message
+# when the proxy exits first (a rejected config, for example) or times out.
+wait_proxy_ready() {
+    "$PYTHON" - "$proxy_port" "$proxy_pid" "$PROXY_READY_TIMEOUT_S" <<'PY'
+import os, socket, sys, time
+port, pid, timeout = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+deadline = time.monotonic() + timeout
+while True:
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                raise ProcessLookupError
+    except ProcessLookupError:
+        sys.exit(f"the proxy (PID {pid}) exited during startup")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.settimeout(5)
+            data = s.recv(5)
+            if len(data) == 5 and data[4] == 0x0A:
+                sys.exit(0)
+    except OSError:
+        pass
+    if time.monotonic() >= deadline:
+        sys.exit(f"the proxy sent no greeting on port {port} within {timeout:.0f}s")
+    time.sleep(0.1)
+PY
+}
+
+# Send SIGTERM and require a clean exit (status 0) within the stop timeout.
+# Otherwise returns 1 with the problem in stop_problem. It runs in this
+# shell, not in a $(...) subshell, because only this shell can wait for
+# the proxy.
+stop_proxy_checked() {
+    local deadline rc=0
+
+    stop_problem=""
+    if ! proxy_running; then
+        wait "$proxy_pid" || rc=$?
+        proxy_pid=""
+        stop_problem="the proxy exited before the end of the run with status $rc"
+        return 1
+    fi
+    kill -TERM "$proxy_pid"
+    deadline=$((SECONDS + PROXY_STOP_TIMEOUT_S))
+    while proxy_running && ((SECONDS < deadline)); do
+        sleep 0.1
+    done
+    if proxy_running; then
+        kill -KILL "$proxy_pid" 2>/dev/null || true
+        wait "$proxy_pid" 2>/dev/null || true
+        proxy_pid=""
+        stop_problem="the proxy did not exit within ${PROXY_STOP_TIMEOUT_S}s of SIGTERM (killed)"
+        return 1
+    fi
+    wait "$proxy_pid" || rc=$?
+    proxy_pid=""
+    if ((rc != 0)); then
+        stop_problem="the proxy exited with status $rc after SIGTERM (expected 0)"
+        return 1
+    fi
+}
+
+# Reap a proxy that exited during startup, or stop one that never became ready.
+discard_proxy() {
+    if proxy_running; then
+        kill -KILL "$proxy_pid" 2>/dev/null || true
+    fi
+    wait "$proxy_pid" 2>/dev/null || true
+    proxy_pid=""
+}
+
+check_sanitizer_reports() {
+    local log=$1
+
+    if grep -E -q 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
+        echo "sanitizer reports in the proxy log:" >&2
+        grep -E -A 30 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log" | head -n 120 >&2
+        return 1
+    fi
+}
+
+# Record a failure that belongs to a layout but to no corpus case.
+record_failure() {
+    echo "[$1] $2" | tee -a "$EXTRA_FAILURES" >&2
+}
+
+run_layout() {
+    local layout=$1
+    local config="$WORK/proxy-$layout.json"
+    local results="$WORK/results-$layout.json"
+    local reason
+
+    proxy_log="$WORK/proxy-$layout.log"
+    echo "==== layout $layout"
+    "$PYTHON" "$DIFFTEST" config "$layout" --proxy-port "$proxy_port" \
+        --shard-ports "$shard_ports_csv" --output "$config"
+
+    # ASAN_OPTIONS and UBSAN_OPTIONS only matter to a sanitizer build.
+    ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+    UBSAN_OPTIONS="print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}" \
+        "$PROXY" --config "$config" >"$proxy_log" 2>&1 &
+    proxy_pid=$!
+    echo "$proxy_pid" >"$WORK/proxy.pid"
+
+    if ! reason=$(wait_proxy_ready 2>&1); then
+        discard_proxy
+        reason="$reason; the proxy log ends with: $(tail -n 5 "$proxy_log" | tr '\n' ' ')"
+        "$PYTHON" "$DIFFTEST" skip "$layout" --reason "$reason" --results "$results" "${run_options[@]}"
+        check_sanitizer_reports "$proxy_log" || record_failure "$layout" "sanitizer reports in the proxy log"
+        "$PYTHON" "$DIFFTEST" drop --shard-ports "$shard_ports_csv" ||
+            record_failure "$layout" "dropping the tables on the shards failed"
+        return 0
+    fi
+
+    "$PYTHON" "$DIFFTEST" run "$layout" --ref-port "$ref_port" --proxy-port "$proxy_port" \
+        --shard-ports "$shard_ports_csv" --results "$results" "${run_options[@]}" ||
+        record_failure "$layout" "difftest.py run exited with status $? (see its messages above)"
+
+    stop_proxy_checked || record_failure "$layout" "$stop_problem"
+    check_sanitizer_reports "$proxy_log" || record_failure "$layout" "sanitizer reports in the proxy log"
+    "$PYTHON" "$DIFFTEST" drop --shard-ports "$shard_ports_csv" ||
+        record_failure "$layout" "dropping the tables on the shards failed"
+}
+
+read -r proxy_port ref_port shard_ports <<<"$(free_ports $((SHARD_COUNT + 2)))"
+read -r -a shard_port_list <<<"$shard_ports"
+shard_ports_csv=$(IFS=,; echo "${shard_port_list[*]}")
+echo "run.sh: work directory $WORK; reference on port $ref_port;" \
+     "shards on ports ${shard_port_list[*]}; proxy on $proxy_port"
+
+started=$SECONDS
+"$CLUSTER" start "$WORK/cluster" "$ref_port" "${shard_port_list[@]}"
+"$PYTHON" "$DIFFTEST" load-reference --ref-port "$ref_port"
+echo "run.sh: cluster started and reference loaded in $((SECONDS - started))s"
+
+# The first shard server is still empty, so it can hold the reordered copy.
+echo "==== corpus check"
+result_files=("$WORK/results-corpus-check.json")
+corpus_filter=()
+if [[ -n "$filter" ]]; then
+    corpus_filter=(--filter "$filter")
+fi
+"$PYTHON" "$DIFFTEST" check-corpus --ref-port "$ref_port" --scratch-port "${shard_port_list[0]}" \
+    --results "$WORK/results-corpus-check.json" "${corpus_filter[@]}" ||
+    record_failure corpus-check "difftest.py check-corpus exited with status $? (see its messages above)"
+"$PYTHON" "$DIFFTEST" drop --shard-ports "${shard_port_list[0]}"
+
+for layout in "${layouts[@]}"; do
+    run_layout "$layout"
+    result_files+=("$WORK/results-$layout.json")
+done
+proxy_log=""
+
+echo "==== summary ($((SECONDS - started))s)"
+"$PYTHON" "$DIFFTEST" summary --extra-failures "$EXTRA_FAILURES" "${result_files[@]}"
