@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Compare sysbench oltp_point_select through shardproxy with the same load on
-# one MariaDB server directly.
+# Compare a sysbench workload (oltp_point_select by default) through shardproxy
+# with the same load on one MariaDB server directly.
 #
 #   bench/sysbench.sh [PROXY_BINARY]     (default: build/shardproxy)
 #
@@ -15,7 +15,11 @@
 #
 # Environment: SP_BENCH_TIME (seconds per run, default 30), SP_BENCH_ROUNDS
 # (proxy+direct pairs, default 2), SP_BENCH_THREADS (default 8),
-# SP_BENCH_WORKERS (proxy worker threads, default 2).
+# SP_BENCH_WORKERS (proxy worker threads, default 2), SP_BENCH_WORKLOAD
+# (sysbench test, default oltp_point_select; oltp_read_only also works),
+# SP_BENCH_LAYOUT (hash, the default, or range: ids below 5001 on s0, the
+# rest on s1). After the runs it prints how many SELECTs each shard executed
+# during the proxy runs (the shards' own Com_select counters).
 # Not part of the test suite: sysbench, the servers and the proxy share the
 # machine's cores, so the numbers compare the two paths on one host only.
 set -euo pipefail
@@ -27,6 +31,8 @@ BENCH_TIME=${SP_BENCH_TIME:-30}
 ROUNDS=${SP_BENCH_ROUNDS:-2}
 THREADS=${SP_BENCH_THREADS:-8}
 WORKERS=${SP_BENCH_WORKERS:-2}
+WORKLOAD=${SP_BENCH_WORKLOAD:-oltp_point_select}
+LAYOUT=${SP_BENCH_LAYOUT:-hash}
 readonly TABLES=4
 readonly TABLE_SIZE=10000
 readonly PROXY_READY_TIMEOUT_S=30
@@ -73,6 +79,19 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))')"
 
 "$CLUSTER" start "$WORK/cluster" "$shard0_port" "$shard1_port" "$direct_port"
 
+case "$LAYOUT" in
+hash)
+    table_rule='{"name": "sbtest*", "shard_key": "id"}'
+    ;;
+range)
+    table_rule='{"name": "sbtest*", "shard_key": "id", "algorithm": "range",
+                 "ranges": [{"shard": "s0", "below": 5001}, {"shard": "s1"}]}'
+    ;;
+*)
+    die "SP_BENCH_LAYOUT must be hash or range, not '$LAYOUT'"
+    ;;
+esac
+
 cat >"$WORK/proxy.json" <<JSON
 {
   "listen": "127.0.0.1:$proxy_port",
@@ -83,7 +102,7 @@ cat >"$WORK/proxy.json" <<JSON
     {"name": "s1", "primary": {"host": "127.0.0.1", "port": $shard1_port}}
   ],
   "default_shard": "s0",
-  "tables": [{"name": "sbtest*", "shard_key": "id"}]
+  "tables": [$table_rule]
 }
 JSON
 
@@ -103,7 +122,7 @@ sysbench_cmd() {
     local port=$1 command=$2
     shift 2
 
-    sysbench oltp_point_select --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
+    sysbench "$WORKLOAD" --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
         --mysql-user=app --mysql-password=app-pass --mysql-db=sbtest \
         --tables="$TABLES" --table-size="$TABLE_SIZE" --auto_inc=off --db-ps-mode=disable \
         "$@" "$command"
@@ -123,7 +142,7 @@ sysbench_cmd "$direct_port" prepare >"$WORK/prepare-direct.log" || {
 run_one() {
     local label=$1 port=$2
     local log="$WORK/run-$label-$RANDOM.log"
-    local qps p95 errors
+    local qps p95 errors reads
 
     sysbench_cmd "$port" run --threads="$THREADS" --time="$BENCH_TIME" --report-interval=0 >"$log" || {
         cat "$log" >&2
@@ -132,6 +151,7 @@ run_one() {
     qps=$(awk '/^ *queries:/ {gsub(/[()]/, "", $3); print $3}' "$log")
     p95=$(awk '/95th percentile:/ {print $3}' "$log")
     errors=$(awk '/^ *ignored errors:/ {print $3}' "$log")
+    reads=$(awk '/^ *read:/ {print $2; exit}' "$log")
     [[ -n "$qps" && -n "$p95" && -n "$errors" ]] || {
         cat "$log" >&2
         die "could not read qps, p95 or errors from the sysbench output"
@@ -141,12 +161,24 @@ run_one() {
         die "$label run reported $errors errors"
     fi
     printf '%-7s qps=%10.1f  p95=%7.2f ms  errors=%s\n' "$label" "$qps" "$p95" "$errors"
-    echo "$label $qps $p95" >>"$WORK/results"
+    echo "$label $qps $p95 ${reads:-0}" >>"$WORK/results"
 }
 
-echo "== runs: $ROUNDS x (proxy, direct), $THREADS threads, ${BENCH_TIME}s each"
+# com_select PORT: the server's Com_select counter.
+com_select() {
+    mariadb --no-defaults -h127.0.0.1 -P"$1" -uapp -papp-pass -N -B \
+        -e "SHOW GLOBAL STATUS LIKE 'Com_select'" | awk '{print $2}'
+}
+
+echo "== $WORKLOAD, $LAYOUT layout: $ROUNDS x (proxy, direct), $THREADS threads, ${BENCH_TIME}s each"
+shard_selects=(0 0)
 for ((round = 1; round <= ROUNDS; round++)); do
+    before=("$(com_select "$shard0_port")" "$(com_select "$shard1_port")")
     run_one proxy "$proxy_port"
+    after=("$(com_select "$shard0_port")" "$(com_select "$shard1_port")")
+    for i in 0 1; do
+        shard_selects[i]=$((shard_selects[i] + after[i] - before[i]))
+    done
     run_one direct "$direct_port"
 done
 
@@ -156,6 +188,13 @@ awk '
     END {
         printf "mean    proxy qps=%.1f p95=%.2f ms | direct qps=%.1f p95=%.2f ms\n", pq / pn, pp / pn, dq / dn, dp / dn
         printf "ratio   proxy/direct qps = %.3f\n", (pq / pn) / (dq / dn)
+    }' "$WORK/results"
+
+echo "== SELECTs executed by each shard during the proxy runs (Com_select)"
+awk -v a="${shard_selects[0]}" -v b="${shard_selects[1]}" '
+    $1 == "proxy" { reads += $4 }
+    END {
+        printf "s0=%d  s1=%d  client reads=%d  shard SELECTs per client read=%.2f\n", a, b, reads, (a + b) / reads
     }' "$WORK/results"
 
 echo "== row share per table (counted on each shard directly)"

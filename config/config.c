@@ -1,8 +1,8 @@
 /*
  * The config loader's entry points and the top level of the schema: listen,
- * users, tables, the extensions with their defaults, the default shard, and
- * freeing a loaded config. The "shards" section is in shards.c and the
- * field table machinery in schema.c.
+ * users, the extensions with their defaults, the default shard, and
+ * freeing a loaded config. The "shards" section is in shards.c, the
+ * "tables" section in tables.c and the field table machinery in schema.c.
  *
  * Every value is checked before it is stored, and anything invalid is an
  * error that names the file, the line and column, and the JSON path. No
@@ -19,13 +19,7 @@
 
 #include "config/schema.h"
 
-/*
- * Length limits in bytes, which keep messages and buffers bounded. The
- * identifier limit is 80 characters of up to 4 bytes: MariaDB allows 80
- * characters in user names and 64 in table and column names. The password
- * limit is this proxy's own bound.
- */
-#define CONFIG_IDENT_MAX 320
+/* The password limit is this proxy's own bound, which keeps buffers small. */
 #define CONFIG_SECRET_MAX 1024
 #define CONFIG_VERSION_MAX 255
 
@@ -152,90 +146,6 @@ static const struct config_array config_users_array = {
     .finish = config_finish_user,
 };
 
-/* "name" or "prefix*": a '*' is allowed only at the end. */
-static int
-config_parse_table_name(struct config_loader *ld, int tok, void *base)
-{
-    struct sp_table_cfg *table = base;
-    char *star;
-    size_t len;
-    int rc;
-
-    rc = sp_config_store_string(ld, tok, &table->name, 1, CONFIG_IDENT_MAX);
-    if (rc != SP_OK) {
-        return rc;
-    }
-
-    len = strlen(table->name);
-    star = strchr(table->name, '*');
-    if (star == NULL) {
-        return SP_OK;
-    }
-    if (star != table->name + len - 1) {
-        return sp_json_fail(&ld->walk, tok,
-                            "'*' is allowed only at the end of a name, as a prefix wildcard");
-    }
-    if (len == 1) {
-        return sp_json_fail(&ld->walk, tok, "a wildcard needs a prefix before the '*'");
-    }
-
-    *star = '\0';
-    table->prefix = true;
-    return SP_OK;
-}
-
-static const char *const config_key_type_names[] = {
-    [SP_KEY_INT] = "int", [SP_KEY_STRING] = "string", NULL};
-static const char *const config_algorithm_names[] = {[SP_ALGORITHM_HASH] = "hash", NULL};
-
-enum { TABLE_NAME, TABLE_SHARD_KEY, TABLE_KEY_TYPE, TABLE_ALGORITHM, TABLE_NFIELDS };
-
-static const struct config_field config_table_fields[] = {
-    [TABLE_NAME] = CONFIG_FIELD_CUSTOM("name", true, config_parse_table_name),
-    [TABLE_SHARD_KEY] = CONFIG_FIELD_STRING("shard_key", true, struct sp_table_cfg, shard_key, 1,
-                                            CONFIG_IDENT_MAX),
-    [TABLE_KEY_TYPE] = CONFIG_FIELD_ENUM("key_type", struct sp_table_cfg, key_type,
-                                         config_key_type_names),
-    [TABLE_ALGORITHM] = CONFIG_FIELD_ENUM("algorithm", struct sp_table_cfg, algorithm,
-                                          config_algorithm_names),
-};
-
-static int
-config_prepare_table(struct config_loader *ld, void *base, size_t i, int tok, const int *toks)
-{
-    struct sp_config *cfg = base;
-
-    cfg->tables[i].key_type = SP_KEY_INT;
-    cfg->tables[i].algorithm = SP_ALGORITHM_HASH;
-    return SP_OK;
-}
-
-static int
-config_finish_table(struct config_loader *ld, void *base, size_t i, int tok, const int *toks)
-{
-    struct sp_config *cfg = base;
-    const struct sp_table_cfg *table = &cfg->tables[i];
-    size_t j;
-
-    /* "t" and "t*" are different entries: an exact name and a prefix. */
-    for (j = 0; j < i; j++) {
-        if (cfg->tables[j].prefix == table->prefix &&
-            strcmp(cfg->tables[j].name, table->name) == 0) {
-            return sp_config_fail_at(ld, toks[TABLE_NAME], "name",
-                                     "duplicate table \"%s%s\" (also tables[%zu])", table->name,
-                                     table->prefix ? "*" : "", j);
-        }
-    }
-    return SP_OK;
-}
-
-static const struct config_array config_tables_array = {
-    CONFIG_ARRAY_SPEC("tables", 0, SIZE_MAX, struct sp_config, tables, ntables,
-                      config_table_fields, TABLE_NFIELDS),
-    .prepare = config_prepare_table,
-    .finish = config_finish_table,
-};
-
 static int
 config_parse_default_shard(struct config_loader *ld, int tok, void *base)
 {
@@ -260,6 +170,7 @@ enum {
     TOP_POOL_WAIT_TIMEOUT_MS,
     TOP_CONNECT_TIMEOUT_MS,
     TOP_MAX_PACKET_SIZE,
+    TOP_MAX_MERGE_ROWS,
     TOP_SERVER_VERSION,
     TOP_LOG_LEVEL,
     TOP_NFIELDS
@@ -278,7 +189,7 @@ static const struct config_field config_top_fields[] = {
     [TOP_USERS] = CONFIG_FIELD_ARRAY("users", true, &config_users_array),
     [TOP_SHARDS] = CONFIG_FIELD_CUSTOM("shards", true, sp_config_parse_shards),
     [TOP_DEFAULT_SHARD] = CONFIG_FIELD_CUSTOM("default_shard", false, config_parse_default_shard),
-    [TOP_TABLES] = CONFIG_FIELD_ARRAY("tables", false, &config_tables_array),
+    [TOP_TABLES] = CONFIG_FIELD_ARRAY("tables", false, &sp_config_tables_array),
     [TOP_MAX_CLIENT_CONNECTIONS] = CONFIG_FIELD_UINT("max_client_connections", false,
                                                      struct sp_config, max_client_connections,
                                                      1, 1000000),
@@ -295,6 +206,8 @@ static const struct config_field config_top_fields[] = {
                                                  connect_timeout_ms, 1, 3600000),
     [TOP_MAX_PACKET_SIZE] = CONFIG_FIELD_UINT("max_packet_size", false, struct sp_config,
                                               max_packet_size, 1024, 1073741824),
+    [TOP_MAX_MERGE_ROWS] = CONFIG_FIELD_UINT("max_merge_rows", false, struct sp_config,
+                                             max_merge_rows, 1, 100000000),
     [TOP_SERVER_VERSION] = CONFIG_FIELD_STRING("server_version", false, struct sp_config,
                                                server_version, 1, CONFIG_VERSION_MAX),
     [TOP_LOG_LEVEL] = CONFIG_FIELD_ENUM("log_level", struct sp_config, log_level,
@@ -315,6 +228,7 @@ config_set_defaults(struct sp_config *cfg)
     cfg->pool_wait_timeout_ms = 5000;
     cfg->connect_timeout_ms = 3000;
     cfg->max_packet_size = 64u * 1024 * 1024;
+    cfg->max_merge_rows = 100000;
     cfg->log_level = SP_LOG_INFO;
 }
 
@@ -370,6 +284,11 @@ config_load(struct config_loader *ld, const struct sp_json_doc *doc)
         return rc;
     }
 
+    rc = sp_config_resolve_range_shards(ld);
+    if (rc != SP_OK) {
+        return rc;
+    }
+
     if (cfg->server_version == NULL) {
         cfg->server_version = strdup(CONFIG_DEFAULT_SERVER_VERSION);
         if (cfg->server_version == NULL) {
@@ -417,6 +336,7 @@ sp_config_load_string(const char *json, size_t len, const char *source, struct s
     sp_json_destroy(doc);
     free(ld.shard_tokens);
     free(ld.endpoints);
+    free(ld.range_refs);
     free(ld.default_shard_name);
     *out = cfg;
     return SP_OK;
@@ -425,6 +345,7 @@ fail:
     sp_json_destroy(doc);
     free(ld.shard_tokens);
     free(ld.endpoints);
+    free(ld.range_refs);
     free(ld.default_shard_name);
     sp_config_destroy(cfg);
     return rc;
@@ -529,6 +450,10 @@ sp_config_destroy(struct sp_config *cfg)
     for (i = 0; i < cfg->ntables; i++) {
         free(cfg->tables[i].name);
         free(cfg->tables[i].shard_key);
+        for (j = 0; j < cfg->tables[i].nranges; j++) {
+            free(cfg->tables[i].ranges[j].shard_name);
+        }
+        free(cfg->tables[i].ranges);
     }
     free(cfg->tables);
 

@@ -50,15 +50,37 @@ enum sp_key_type {
 };
 
 enum sp_algorithm {
-    SP_ALGORITHM_HASH /* XXH64 of the canonical key, seed 0 */
+    SP_ALGORITHM_HASH, /* XXH64 of the canonical key, seed 0 */
+    SP_ALGORITHM_RANGE /* the entry of ranges[] whose key interval holds the value */
+};
+
+enum sp_table_type {
+    SP_TABLE_SHARDED,  /* rows spread over the shards by shard_key */
+    SP_TABLE_REFERENCE /* a full copy on every shard: writes go to all, reads to one */
+};
+
+/*
+ * One key interval of a range-sharded table: keys from the previous
+ * entry's below (INT64_MIN for the first entry) up to, not including,
+ * this entry's below. The last entry has no below and takes every larger
+ * key.
+ */
+struct sp_range_cfg {
+    char *shard_name;  /* as written in the config */
+    size_t shard;      /* index into the config's shards */
+    bool has_below;
+    int64_t below;
 };
 
 struct sp_table_cfg {
     char *name;        /* without the trailing '*' when prefix is set */
     bool prefix;       /* "name*": every table whose name starts with name */
-    char *shard_key;   /* column name */
+    enum sp_table_type type;
+    char *shard_key;   /* column name; NULL for a reference table */
     enum sp_key_type key_type;
     enum sp_algorithm algorithm;
+    struct sp_range_cfg *ranges; /* SP_ALGORITHM_RANGE: in key order, belows increasing */
+    size_t nranges;
 };
 
 enum sp_log_level {
@@ -91,6 +113,7 @@ struct sp_config {
     uint32_t pool_wait_timeout_ms;   /* default 5000 */
     uint32_t connect_timeout_ms;     /* default 3000 */
     uint32_t max_packet_size;        /* largest client command, default 64 MiB */
+    uint32_t max_merge_rows;         /* rows a merge may buffer, default 100000 */
     char *server_version;            /* sent in the greeting */
     enum sp_log_level log_level;     /* default info */
 };

@@ -18,6 +18,13 @@
 #define CONFIG_FIELDS_MAX 16
 #define CONFIG_HOST_MAX 255 /* a DNS name has at most 253 bytes (RFC 1035) */
 
+/*
+ * Identifier length limit in bytes, which keeps messages and buffers
+ * bounded: 80 characters of up to 4 bytes. MariaDB allows 80 characters in
+ * user names and 64 in table and column names.
+ */
+#define CONFIG_IDENT_MAX 320
+
 struct config_loader;
 struct config_array;
 
@@ -107,6 +114,13 @@ struct config_endpoint_ref {
     const struct sp_endpoint_cfg *endpoint;
 };
 
+/* A range's shard name, resolved once every shard has been read. */
+struct config_range_ref {
+    size_t table;
+    size_t range;
+    int tok; /* the "shard" value */
+};
+
 struct config_loader {
     struct sp_json_walk walk;
     struct sp_config *cfg;
@@ -116,6 +130,10 @@ struct config_loader {
     struct config_endpoint_ref *endpoints;
     size_t nendpoints;
     size_t endpoints_cap;
+
+    struct config_range_ref *range_refs;
+    size_t nrange_refs;
+    size_t range_refs_cap;
 
     char *default_shard_name;
 };
@@ -147,6 +165,12 @@ int sp_config_parse_object(struct config_loader *ld, int obj, const struct confi
  */
 int sp_config_parse_array(struct config_loader *ld, int tok, const struct config_array *spec,
                           void *base) SP_WARN_UNUSED;
+
+/* The "tables" array (tables.c). */
+extern const struct config_array sp_config_tables_array;
+
+/* Looks up the shard that every range of every table names, once the shards are known. */
+int sp_config_resolve_range_shards(struct config_loader *ld) SP_WARN_UNUSED;
 
 /* Checks a host name or address literal. Brackets belong only in "listen". */
 int sp_config_check_host(struct sp_json_walk *walk, int tok, const char *host) SP_WARN_UNUSED;

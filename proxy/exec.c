@@ -26,7 +26,6 @@
 #include "proxy/session.h"
 #include "proxy/worker.h"
 
-static void exec_leg_process(struct sp_leg *leg);
 static void exec_leg_next_step(struct sp_leg *leg);
 static void exec_maybe_finish(struct sp_session *s);
 
@@ -45,7 +44,7 @@ exec_leg_emit_failure(struct sp_leg *leg)
     struct sp_session *s = leg->session;
     struct sp_exec *ex = &s->exec;
 
-    if (!exec_is_streaming(ex) || ex->client_failed) {
+    if ((!exec_is_streaming(ex) && ex->kind != SP_PLAN_SCATTER_MERGE) || ex->client_failed) {
         return;
     }
     if (leg->stream_left > 0 && leg->stream_forward) {
@@ -203,7 +202,7 @@ exec_leg_prestep_done(struct sp_leg *leg)
  * when the leg must wait for its turn, or when the client cannot take more.
  */
 static void
-exec_leg_process(struct sp_leg *leg)
+exec_leg_process_packets(struct sp_leg *leg)
 {
     struct sp_session *s = leg->session;
     struct sp_exec *ex = &s->exec;
@@ -276,6 +275,21 @@ exec_leg_process(struct sp_leg *leg)
             sp_backend_read_stop(be);
             return;
         }
+        if (ex->kind == SP_PLAN_SCATTER_MERGE && leg->state == SP_LEG_RUNNING) {
+            /* The merger takes whole rows. */
+            if (hdr.len >= SP_PACKET_MAX_PAYLOAD) {
+                struct sp_error err;
+
+                sp_error_set(&err, SP_ER_NOT_SUPPORTED_YET, "42000",
+                             "a row of 16 MiB or more in a result merged from several shards is "
+                             "not supported yet");
+                exec_leg_fail(leg, &err);
+                return;
+            }
+            if (avail - SP_PACKET_HEADER_LEN < hdr.len) {
+                return;
+            }
+        }
 
         probe = leg->tracker;
         if (sp_response_tracker_feed(&probe, hdr.len, data + SP_PACKET_HEADER_LEN,
@@ -310,6 +324,9 @@ exec_leg_process(struct sp_leg *leg)
         leg->got_bytes = true;
         if (exec_is_streaming(ex)) {
             action = exec_stream_action(leg, role, probe.status, probe.warnings);
+        } else if (ex->kind == SP_PLAN_SCATTER_MERGE) {
+            action = exec_merge_action(leg, role, data + SP_PACKET_HEADER_LEN, hdr.len,
+                                       probe.status, probe.warnings);
         } else {
             exec_merge_record(leg, role, data + SP_PACKET_HEADER_LEN, take);
             action = LEG_DROP;
@@ -342,6 +359,17 @@ exec_leg_process(struct sp_leg *leg)
         leg->stream_left = hdr.len - take;
         leg->stream_forward = action == LEG_FORWARD;
     }
+}
+
+void
+exec_leg_process(struct sp_leg *leg)
+{
+    if (leg->processing) {
+        return; /* a merge resumed this leg from inside its own processing */
+    }
+    leg->processing = true;
+    exec_leg_process_packets(leg);
+    leg->processing = false;
 }
 
 static int
@@ -503,8 +531,13 @@ void
 sp_exec_on_backend_data(struct sp_leg *leg)
 {
     struct sp_session *s = leg->session;
+    uint64_t generation = s->ncommands;
 
     exec_leg_process(leg);
+    if (s->exec.kind == SP_PLAN_SCATTER_MERGE && s->ncommands == generation &&
+        s->state == SP_SESSION_EXECUTING) {
+        exec_merge_resume(s);
+    }
     if (s->state != SP_SESSION_CLOSING && s->state == SP_SESSION_EXECUTING) {
         sp_session_flush(s);
     }
@@ -554,6 +587,13 @@ sp_exec_on_client_writable(struct sp_session *s)
     struct sp_exec *ex = &s->exec;
     size_t i;
 
+    if (ex->kind == SP_PLAN_SCATTER_MERGE) {
+        exec_merge_resume(s);
+        if (s->state == SP_SESSION_EXECUTING) {
+            sp_session_flush(s);
+        }
+        return;
+    }
     for (i = 0; i < ex->nlegs && s->state == SP_SESSION_EXECUTING; i++) {
         struct sp_leg *leg = &ex->legs[i];
 
@@ -583,7 +623,9 @@ exec_maybe_finish(struct sp_session *s)
         return;
     }
 
-    if (!exec_is_streaming(ex) || !ex->sent_anything) {
+    if (ex->kind == SP_PLAN_SCATTER_MERGE) {
+        exec_merge_finish(s);
+    } else if (!exec_is_streaming(ex) || !ex->sent_anything) {
         if (exec_reply_merged(s) != SP_OK) {
             ex->broken = true;
         }
@@ -625,6 +667,9 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->stmt = plan->stmt;
     ex->pins = plan->pins_session;
     ex->use_db = plan->use_db;
+    ex->merge_spec = plan->merge;
+    ex->same_rows = plan->broadcast_same_rows;
+    sp_buf_init(&ex->merge_row);
     ex->retryable = !plan->pins_session &&
                     (plan->stmt == SP_STMT_SELECT || plan->stmt == SP_STMT_SHOW ||
                      command == SP_COM_INIT_DB || command == SP_COM_FIELD_LIST ||
@@ -693,4 +738,5 @@ sp_exec_abort(struct sp_session *s)
         leg->state = SP_LEG_DONE;
     }
     ex->nlegs = 0;
+    exec_merge_cleanup(ex);
 }

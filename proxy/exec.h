@@ -77,6 +77,13 @@ struct sp_leg {
     uint16_t warnings;
     uint16_t status;
     char info[SP_LEG_INFO_MAX];  /* the OK packet's info text, NUL-terminated */
+
+    /* SP_PLAN_SCATTER_MERGE: this leg's column definitions (in the session arena). */
+    struct sp_column_def *defs;
+    struct sp_str *def_payloads;
+    size_t ncolumns;
+    size_t ndefs;
+    bool processing;             /* inside exec_leg_process: no re-entry */
 };
 
 struct sp_exec {
@@ -92,9 +99,16 @@ struct sp_exec {
     bool sent_anything;          /* some response packet reached the client */
     bool terminated;             /* a scatter result set got its final packet */
     bool failed;                 /* some leg failed (set when the command completes) */
+
+    /* SP_PLAN_SCATTER_MERGE */
+    const struct sp_merge_spec *merge_spec;
+    struct sp_merger *merger;    /* created when the first leg's definitions are complete */
+    struct sp_buf merge_row;     /* one output row being built */
+    uint16_t merge_status;       /* status flags of the last rows-end packet */
     bool client_failed;          /* an ERR reached the client; drain the rest */
     bool broken;                 /* the client stream cannot continue: close */
     bool pins;                   /* keep every leg's backend with the session */
+    bool same_rows;              /* every leg changed the same rows: report one leg's counts */
     bool retryable;              /* safe to run again on a new connection */
     struct sp_str use_db;        /* database to adopt when the command succeeds */
     uint16_t warnings;           /* summed over legs */

@@ -48,4 +48,21 @@ void exec_merge_record(struct sp_leg *leg, enum sp_packet_role role, const uint8
 /* Appends the single OK or ERR that a merged write plan returns. */
 int exec_reply_merged(struct sp_session *s) SP_WARN_UNUSED;
 
+/* Walks the bytes buffered from LEG's backend (exec.c); does nothing when re-entered. */
+void exec_leg_process(struct sp_leg *leg);
+
+/* Merged SELECTs (exec_merge.c): what a packet of ROLE becomes. */
+enum leg_action exec_merge_action(struct sp_leg *leg, enum sp_packet_role role,
+                                  const uint8_t *payload, size_t len, uint16_t status,
+                                  uint16_t warnings);
+
+/* Sends what the merger can tell and lets waiting legs go on. */
+void exec_merge_resume(struct sp_session *s);
+
+/* Ends a merged SELECT once every leg is done: the last rows and the terminator. */
+void exec_merge_finish(struct sp_session *s);
+
+/* Frees the merger (command end or abort). */
+void exec_merge_cleanup(struct sp_exec *ex);
+
 #endif

@@ -317,6 +317,13 @@ exec_reply_merged(struct sp_session *s)
         warnings = (uint16_t)(warnings + leg->warnings);
     }
 
+    if (first_failed == NULL && ex->same_rows) {
+        /* A reference table: every shard changed its own full copy, so one count is the answer. */
+        const struct sp_leg *leg = &ex->legs[0];
+
+        return sp_session_append_ok(s, leg->affected_rows, leg->last_insert_id, leg->warnings,
+                                    sp_str_cstr(leg->info));
+    }
     if (first_failed == NULL) {
         char info[SP_LEG_INFO_MAX];
 

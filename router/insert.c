@@ -62,7 +62,7 @@ insert_reject_key_change(struct insert *ins)
 static void
 insert_unparseable(struct insert *ins, const char *reason)
 {
-    sp_route_unparseable(ins->route, ins->err, &ins->scan->first.name, reason);
+    sp_route_unparseable(ins->route, ins->err, &ins->scan->first.name, ins->rule, reason);
 }
 
 static bool
@@ -148,7 +148,7 @@ insert_check_upsert(struct insert *ins, struct sp_token_cursor c)
         sp_token_cursor_advance(&c);
     }
     sp_token_cursor_advance(&c);
-    if (sp_shardkey_assigns(&c, ins->rule->shard_key, &assigns) != SP_OK) {
+    if (sp_shardkey_assigns(&c, ins->rule->shard_key, NULL, &assigns) != SP_OK) {
         insert_unparseable(ins, "cannot read the ON DUPLICATE KEY UPDATE assignments");
         return false;
     }

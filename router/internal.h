@@ -39,9 +39,18 @@ struct sp_route {
      * run wherever the other statements run.
      */
     bool neutral;
-    /* Per-target text of a split INSERT, in the arena; NULL: the original text. */
+    /* Per-target text (a split INSERT, a merge plan, IN lists); NULL: the original text. */
     struct sp_plan_target *targets;
     size_t ntargets;
+    /* BROADCAST of a write to reference tables: every shard reports the same counts. */
+    bool same_rows;
+    /* SCATTER_MERGE: how to merge the targets' rows, in the arena. */
+    const struct sp_merge_spec *merge;
+    /*
+     * Set by the caller, not reset by routing: decide the shards only, with
+     * no merge plan and no rewrite (EXPLAIN runs the original statement).
+     */
+    bool shards_only;
 };
 
 static inline void
@@ -122,11 +131,58 @@ sp_shard_set_first(const struct sp_router *router, const struct sp_shard_set *se
 }
 
 /*
+ * Appends one zeroed SIZE-byte item to the arena array *ARRAY, which has
+ * *N items and room for *CAP, moving it to a larger arena block when it is
+ * full. Returns the new item, or NULL when the arena is out of memory.
+ */
+static inline void *
+sp_router_push(struct sp_arena *arena, void **array, size_t *n, size_t *cap, size_t size)
+{
+    void *grown;
+    char *item;
+
+    if (*n == *cap) {
+        if (*cap > SIZE_MAX / 2 / size) {
+            return NULL;
+        }
+        *cap = *cap == 0 ? 8 : *cap * 2;
+        grown = sp_arena_alloc(arena, *cap * size);
+        if (grown == NULL) {
+            return NULL;
+        }
+        if (*n > 0) {
+            memcpy(grown, *array, *n * size);
+        }
+        *array = grown;
+    }
+    item = (char *)*array + (*n)++ * size;
+    memset(item, 0, size);
+    return item;
+}
+
+/*
  * Returns the table rule that NAME (an SP_TOK_IDENT or SP_TOK_QUOTED_IDENT
  * without its database qualifier) matches, or NULL for an unsharded table.
  */
 const struct sp_table_cfg *sp_router_match_table(const struct sp_router *router,
                                                  const struct sp_token *name);
+
+/*
+ * True when rules A and B place every key value on the same shard: the
+ * same algorithm and key type, and for range sharding the same ranges.
+ * A join on their keys then finds all its rows on one shard.
+ */
+bool sp_router_colocated(const struct sp_table_cfg *a, const struct sp_table_cfg *b);
+
+/*
+ * Routes a SELECT, INSERT, REPLACE, UPDATE or DELETE (dml.c). TEXT is the
+ * statement text that rewrites copy from. Returns SP_OK with ROUTE filled
+ * (a REJECT has ERR set) or SP_ENOMEM.
+ */
+struct sp_scan;
+int sp_router_route_dml(const struct sp_router *router, const struct sp_scan *scan,
+                        struct sp_str text, struct sp_arena *arena, struct sp_route *route,
+                        struct sp_error *err) SP_WARN_UNUSED;
 
 /*
  * True when NAME (an identifier token) is COLUMN, ignoring case as the
@@ -148,11 +204,12 @@ void sp_route_reject(struct sp_route *route, struct sp_error *err, const char *f
     __attribute__((format(printf, 3, 4)));
 
 /*
- * Makes ROUTE a REJECT for a statement that names sharded table NAME but
- * cannot be followed: SP_ER_UNKNOWN_ERROR, "HY000", with REASON.
+ * Makes ROUTE a REJECT for a statement that names table NAME, whose rule
+ * is RULE, but cannot be followed: SP_ER_UNKNOWN_ERROR, "HY000", with
+ * REASON.
  */
 void sp_route_unparseable(struct sp_route *route, struct sp_error *err, const struct sp_token *name,
-                          const char *reason);
+                          const struct sp_table_cfg *rule, const char *reason);
 
 #endif
 

@@ -28,6 +28,34 @@ sp_merge_resolve(const struct sp_merger *m, int32_t ref)
     return m->nvisible + (size_t)(-(int64_t)ref - 1);
 }
 
+/*
+ * Whether DEF is a string column compared under a collation, the only kind
+ * for which the shard's WEIGHT_STRING() bytes decide order and equality.
+ * The router adds weight columns without knowing types, and MariaDB 10.11
+ * returns NULL for WEIGHT_STRING() of numbers and dates, so weights of any
+ * other column must be ignored. ENUM and SET sort by index on the server:
+ * their values compare as written (see merge_value.c).
+ */
+static bool
+merge_def_is_collated_string(const struct sp_column_def *def)
+{
+    if (def->charset == 63) {
+        return false; /* binary strings and blobs compare by bytes */
+    }
+    switch (def->type) {
+    case 15:  /* VARCHAR */
+    case 249: /* TINY_BLOB: TINYTEXT arrives with this type */
+    case 250: /* MEDIUM_BLOB */
+    case 251: /* LONG_BLOB */
+    case 252: /* BLOB */
+    case 253: /* VAR_STRING */
+    case 254: /* STRING */
+        return true;
+    default:
+        return false;
+    }
+}
+
 int
 sp_merge_fail(struct sp_merger *m, int status, struct sp_error *err, const char *fmt, ...)
 {
@@ -334,7 +362,8 @@ merge_resolve_keys(struct sp_merger *m, const struct sp_merge_key *keys, size_t 
             return SP_EINVAL;
         }
         refs[i].col = sp_merge_resolve(m, keys[i].col);
-        refs[i].weight = keys[i].weight_col == SP_MERGE_NO_COLUMN
+        refs[i].weight = keys[i].weight_col == SP_MERGE_NO_COLUMN ||
+                                 !merge_def_is_collated_string(&m->defs[refs[i].col])
                              ? SP_MERGE_NONE
                              : sp_merge_resolve(m, keys[i].weight_col);
         refs[i].desc = keys[i].desc;
@@ -429,8 +458,13 @@ merge_setup_columns(struct sp_merger *m, struct sp_error *err)
         case SP_MERGE_AGG_MAX:
             info->role = c->agg == SP_MERGE_AGG_MIN ? SP_MERGE_ROLE_MIN : SP_MERGE_ROLE_MAX;
             if (c->weight_col != SP_MERGE_NO_COLUMN) {
-                info->weight = sp_merge_resolve(m, c->weight_col);
-                m->cols[info->weight].role = SP_MERGE_ROLE_WEIGHT;
+                size_t weight = sp_merge_resolve(m, c->weight_col);
+
+                /* The weight column still follows the winning row, but only strings use it. */
+                m->cols[weight].role = SP_MERGE_ROLE_WEIGHT;
+                if (merge_def_is_collated_string(&m->defs[sp_merge_resolve(m, c->col)])) {
+                    info->weight = weight;
+                }
             }
             break;
         case SP_MERGE_AGG_AVG:

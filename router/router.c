@@ -2,14 +2,15 @@
  * Router: config checks, per-statement routing decisions and the plan.
  *
  * sp_router_plan scans the text statement by statement (scan.c), decides
- * a route for each (this file, shardkey.c, insert.c) and turns the routes
- * into one plan. The rules, in order:
+ * a route for each (this file, dml.c, shardkey.c, insert.c, mergeplan.c)
+ * and turns the routes into one plan. The rules, in order:
  *   - text the scan cannot follow goes to the default shard, unless it
- *     names a sharded table;
- *   - statements without sharded tables go to the default shard;
- *   - DDL on sharded tables goes to every shard;
- *   - reads and writes on one sharded table go to the shards that their
- *     key conditions allow;
+ *     names a sharded or reference table;
+ *   - statements without sharded or reference tables go to the default
+ *     shard;
+ *   - DDL on sharded and reference tables goes to every shard;
+ *   - reads and writes on sharded tables go to the shards that their key
+ *     conditions allow (see dml.c for joins and reference tables);
  *   - anything the proxy cannot merge or split correctly is rejected with
  *     an error that names the construct.
  * The plan path allocates only from the caller's arena.
@@ -128,7 +129,7 @@ sp_route_reject(struct sp_route *route, struct sp_error *err, const char *fmt, .
 
 void
 sp_route_unparseable(struct sp_route *route, struct sp_error *err, const struct sp_token *name,
-                     const char *reason)
+                     const struct sp_table_cfg *rule, const char *reason)
 {
     struct sp_str table = sp_router_token_name(name);
 
@@ -136,8 +137,9 @@ sp_route_unparseable(struct sp_route *route, struct sp_error *err, const struct 
     route->targets = NULL;
     route->ntargets = 0;
     sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
-                 "cannot route statement that names sharded table '%.*s': %s", (int)table.len,
-                 table.ptr, reason);
+                 "cannot route statement that names %s table '%.*s': %s",
+                 rule != NULL && rule->type == SP_TABLE_REFERENCE ? "reference" : "sharded",
+                 (int)table.len, table.ptr, reason);
 }
 
 static void
@@ -155,136 +157,32 @@ router_all(const struct sp_router *router, struct sp_route *route, enum sp_plan_
     sp_shard_set_fill(router, &route->shards);
 }
 
-static const char *
-router_verb(enum sp_stmt_kind kind)
-{
-    return kind == SP_STMT_UPDATE ? "UPDATE" : "DELETE";
-}
-
+/* DDL on sharded and reference tables runs on every shard, since each has them. */
 static void
 router_route_ddl(const struct sp_router *router, const struct sp_scan *scan,
                  struct sp_route *route, struct sp_error *err)
 {
-    struct sp_str sharded, unsharded;
+    const struct sp_scan_table *everywhere;
+    struct sp_str name, unsharded;
 
-    if (scan->nsharded == 0) {
+    if (scan->nsharded + scan->nreference == 0) {
         router_single(router, route, router->default_shard);
         return;
     }
-    if (scan->nsharded == scan->ntables) {
+    if (scan->nsharded + scan->nreference == scan->ntables) {
         router_all(router, route, SP_PLAN_BROADCAST);
+        /* Every copy of a reference table changes alike, so the client gets one shard's counts. */
+        route->same_rows = scan->nsharded == 0;
         return;
     }
-    sharded = sp_router_token_name(&scan->first_sharded.name);
+    everywhere = scan->nsharded > 0 ? &scan->first_sharded : &scan->first_reference;
+    name = sp_router_token_name(&everywhere->name);
     unsharded = sp_router_token_name(&scan->first_unsharded.name);
     sp_route_reject(route, err,
-                    "a DDL statement that names sharded table '%.*s' and unsharded table '%.*s' "
+                    "a DDL statement that names %s table '%.*s' and unsharded table '%.*s' "
                     "is not supported",
-                    (int)sharded.len, sharded.ptr, (int)unsharded.len, unsharded.ptr);
-}
-
-/* Routes a SELECT, UPDATE or DELETE on exactly one table, which is sharded. */
-static int
-router_route_one_table(const struct sp_router *router, const struct sp_scan *scan,
-                       struct sp_arena *arena, struct sp_route *route, struct sp_error *err)
-{
-    const struct sp_scan_table *table = &scan->first;
-    enum sp_stmt_kind kind = scan->cls.kind;
-    struct sp_str name = sp_router_token_name(&table->name);
-    uint32_t count;
-    bool assigns;
-    int rc;
-
-    if (kind == SP_STMT_UPDATE && scan->has_set) {
-        if (sp_shardkey_assigns(&scan->set, table->rule->shard_key, &assigns) != SP_OK) {
-            sp_route_unparseable(route, err, &table->name, "cannot read the SET assignments");
-            return SP_OK;
-        }
-        if (assigns) {
-            sp_route_reject(route, err,
-                            "changing the shard key column '%s' of table '%.*s' is not supported",
-                            table->rule->shard_key, (int)name.len, name.ptr);
-            return SP_OK;
-        }
-    }
-
-    /* Key conditions only restrict the rows of a table in the statement's own FROM. */
-    sp_shard_set_fill(router, &route->shards);
-    if (table->depth == 0 && scan->has_where && !scan->top_union) {
-        rc = sp_shardkey_where(router, table, &scan->where, arena, &route->shards);
-        if (rc != SP_OK) {
-            return rc;
-        }
-    }
-
-    count = sp_shard_set_count(router, &route->shards);
-    if (count == 0) {
-        /* sp_shardkey_where keeps one shard for contradictions; this only guards the plan. */
-        router_single(router, route, router->default_shard);
-        return SP_OK;
-    }
-    if (count == 1) {
-        route->kind = SP_PLAN_SINGLE;
-        return SP_OK;
-    }
-
-    if (kind == SP_STMT_SELECT) {
-        if (scan->blocker != NULL) {
-            sp_route_reject(route, err,
-                            "%s on a query that spans several shards is not supported yet",
-                            scan->blocker);
-            return SP_OK;
-        }
-        route->kind = SP_PLAN_SCATTER_ROWS;
-        return SP_OK;
-    }
-    if (scan->has_limit || scan->has_returning) {
-        /* Each shard would apply the LIMIT on its own, or return rows an OK cannot carry. */
-        sp_route_reject(route, err, "%s on a%s %s that spans several shards is not supported yet",
-                        scan->has_limit ? "LIMIT" : "RETURNING",
-                        kind == SP_STMT_UPDATE ? "n" : "", router_verb(kind));
-        return SP_OK;
-    }
-    route->kind = SP_PLAN_SCATTER_OK;
-    return SP_OK;
-}
-
-static int
-router_route_dml(const struct sp_router *router, const struct sp_scan *scan, struct sp_str text,
-                 struct sp_arena *arena, struct sp_route *route, struct sp_error *err)
-{
-    enum sp_stmt_kind kind = scan->cls.kind;
-    struct sp_str name;
-    int rc;
-
-    if (scan->nsharded == 0) {
-        router_single(router, route, router->default_shard);
-        route->neutral = scan->ntables == 0 && scan->named_rule == NULL;
-        return SP_OK;
-    }
-
-    if ((kind == SP_STMT_INSERT || kind == SP_STMT_REPLACE) && scan->first.rule != NULL) {
-        rc = sp_insert_route(router, scan, text, arena, route, err);
-        if (rc != SP_OK || route->kind == SP_PLAN_REJECT || scan->ntables == 1) {
-            return rc;
-        }
-    }
-
-    name = sp_router_token_name(&scan->first_sharded.name);
-    if (scan->ntables > 1) {
-        if (kind == SP_STMT_UPDATE || kind == SP_STMT_DELETE) {
-            sp_route_reject(route, err,
-                            "a multi-table %s that names sharded table '%.*s' is not supported yet",
-                            router_verb(kind), (int)name.len, name.ptr);
-        } else {
-            sp_route_reject(route, err,
-                            "a query that joins sharded table '%.*s' with other tables is not "
-                            "supported yet",
-                            (int)name.len, name.ptr);
-        }
-        return SP_OK;
-    }
-    return router_route_one_table(router, scan, arena, route, err);
+                    scan->nsharded > 0 ? "sharded" : "reference", (int)name.len, name.ptr,
+                    (int)unsharded.len, unsharded.ptr);
 }
 
 static int router_route(const struct sp_router *router, const struct sp_scan *scan,
@@ -320,7 +218,9 @@ router_route_explain(const struct sp_router *router, const struct sp_scan *scan,
     at.pos = scan->explained.tok.text.ptr;
     at.after_name = false;
     sp_scan_statement(router, &at, inner);
+    route->shards_only = true;
     rc = router_route(router, inner, inner->text, arena, route, err);
+    route->shards_only = false;
     if (rc != SP_OK || route->kind == SP_PLAN_REJECT) {
         return rc;
     }
@@ -330,6 +230,8 @@ router_route_explain(const struct sp_router *router, const struct sp_scan *scan,
     route->targets = NULL;
     route->ntargets = 0;
     route->neutral = false;
+    route->same_rows = false;
+    route->merge = NULL;
     router_single(router, route, shard);
     return SP_OK;
 }
@@ -342,10 +244,12 @@ router_route(const struct sp_router *router, const struct sp_scan *scan, struct 
     route->neutral = false;
     route->targets = NULL;
     route->ntargets = 0;
+    route->same_rows = false;
+    route->merge = NULL;
 
     if (scan->error != NULL) {
         if (scan->named_rule != NULL) {
-            sp_route_unparseable(route, err, &scan->named_sharded, scan->error);
+            sp_route_unparseable(route, err, &scan->named_sharded, scan->named_rule, scan->error);
         } else {
             router_single(router, route, router->default_shard);
         }
@@ -358,18 +262,21 @@ router_route(const struct sp_router *router, const struct sp_scan *scan, struct 
     case SP_STMT_REPLACE:
     case SP_STMT_UPDATE:
     case SP_STMT_DELETE:
-        return router_route_dml(router, scan, text, arena, route, err);
+        return sp_router_route_dml(router, scan, text, arena, route, err);
     case SP_STMT_DDL_TABLE:
         router_route_ddl(router, scan, route, err);
         return SP_OK;
     case SP_STMT_DDL_DATABASE:
+        /* Each server reports the same counts for its own copy of the database. */
         router_all(router, route, SP_PLAN_BROADCAST);
+        route->same_rows = true;
         return SP_OK;
     case SP_STMT_SET:
         if (scan->named_rule != NULL) {
             /* SET @v = (SELECT ... FROM sharded): the default shard holds only part of it. */
-            sp_route_unparseable(route, err, &scan->named_sharded,
-                                 "SET statements that read sharded tables are not supported");
+            sp_route_unparseable(route, err, &scan->named_sharded, scan->named_rule,
+                                 "SET statements that read sharded or reference tables are not "
+                                 "supported");
             return SP_OK;
         }
         router_single(router, route, router->default_shard);
@@ -394,9 +301,9 @@ router_route(const struct sp_router *router, const struct sp_scan *scan, struct 
         return router_route_explain(router, scan, arena, route, err);
     }
     if (scan->named_rule != NULL) {
-        sp_route_unparseable(route, err, &scan->named_sharded,
+        sp_route_unparseable(route, err, &scan->named_sharded, scan->named_rule,
                              "the statement is not valid SQL, or a kind of statement that is not "
-                             "supported on sharded tables (check its syntax)");
+                             "supported on sharded or reference tables (check its syntax)");
         return SP_OK;
     }
     router_single(router, route, router->default_shard);
@@ -458,6 +365,8 @@ router_build(const struct sp_router *router, const struct sp_route *route, struc
     if (route->kind == SP_PLAN_REJECT) {
         return SP_OK;
     }
+    out->broadcast_same_rows = route->same_rows;
+    out->merge = route->merge;
     if (route->targets != NULL) {
         out->targets = route->targets;
         out->ntargets = route->ntargets;
@@ -500,12 +409,18 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
     out->use_db = SP_STR_NULL;
     out->pins_session = false;
     out->multi_statement = false;
+    out->broadcast_same_rows = false;
+    out->merge = NULL;
     sp_error_clear(&out->error);
 
     router_single(router, &combined, router->default_shard);
     combined.neutral = true;
     combined.targets = NULL;
     combined.ntargets = 0;
+    combined.same_rows = false;
+    combined.merge = NULL;
+    combined.shards_only = false;
+    route.shards_only = false;
 
     sp_lexer_init(&lexer, whole.ptr, whole.len);
     for (;;) {
@@ -587,8 +502,35 @@ uint32_t
 sp_router_shard_for_table(const struct sp_router *router, struct sp_str table)
 {
     struct sp_token name = {SP_TOK_IDENT, table};
+    const struct sp_table_cfg *rule = sp_router_match_table(router, &name);
 
-    return sp_router_match_table(router, &name) != NULL ? 0 : router->default_shard;
+    return rule != NULL && rule->type == SP_TABLE_SHARDED ? 0 : router->default_shard;
+}
+
+/* Checks a range-sharded table's ranges, which the config loader has checked already. */
+static int
+router_check_ranges(const struct sp_config *cfg, const struct sp_table_cfg *t,
+                    struct sp_error *err)
+{
+    size_t i;
+
+    if (t->key_type != SP_KEY_INT || t->nranges == 0 || t->ranges == NULL) {
+        sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
+                     "table '%s' uses range sharding, which needs int keys and at least one range",
+                     t->name);
+        return SP_EINVAL;
+    }
+    for (i = 0; i < t->nranges; i++) {
+        if (t->ranges[i].shard >= cfg->nshards || t->ranges[i].has_below != (i + 1 < t->nranges)
+            || (i > 0 && i + 1 < t->nranges && t->ranges[i].below <= t->ranges[i - 1].below)) {
+            sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
+                         "table '%s' has an invalid range %zu: an unknown shard, a missing or "
+                         "extra below, or belows not increasing",
+                         t->name, i);
+            return SP_EINVAL;
+        }
+    }
+    return SP_OK;
 }
 
 static int
@@ -605,16 +547,22 @@ router_check_config(const struct sp_config *cfg, struct sp_error *err)
     }
     for (i = 0; i < cfg->ntables; i++) {
         t = &cfg->tables[i];
+        if (t->type == SP_TABLE_REFERENCE && t->name != NULL && t->name[0] != '\0') {
+            continue;
+        }
         if (t->name == NULL || t->name[0] == '\0' || t->shard_key == NULL
-            || t->shard_key[0] == '\0') {
+            || t->shard_key[0] == '\0' || t->type != SP_TABLE_SHARDED) {
             sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
                          "tables[%zu] needs a non-empty name and shard_key", i);
             return SP_EINVAL;
         }
         if ((t->key_type != SP_KEY_INT && t->key_type != SP_KEY_STRING)
-            || t->algorithm != SP_ALGORITHM_HASH) {
+            || (t->algorithm != SP_ALGORITHM_HASH && t->algorithm != SP_ALGORITHM_RANGE)) {
             sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
                          "table '%s' has an unknown key_type or algorithm", t->name);
+            return SP_EINVAL;
+        }
+        if (t->algorithm == SP_ALGORITHM_RANGE && router_check_ranges(cfg, t, err) != SP_OK) {
             return SP_EINVAL;
         }
     }

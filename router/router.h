@@ -45,7 +45,7 @@ enum sp_plan_kind {
     SP_PLAN_SINGLE,        /* one target; its response is streamed as is */
     SP_PLAN_SCATTER_ROWS,  /* one result set: the targets' rows concatenated */
     SP_PLAN_SCATTER_OK,    /* writes: one OK with affected rows summed */
-    SP_PLAN_BROADCAST,     /* DDL: OK only if every target succeeds */
+    SP_PLAN_BROADCAST,     /* DDL, reference table writes: OK only if every target succeeds */
     SP_PLAN_SCATTER_MERGE, /* SELECT whose shard results are merged as plan->merge says */
     SP_PLAN_REJECT         /* not routable: send plan->error to the client */
 };
@@ -77,6 +77,14 @@ struct sp_plan {
 
     struct sp_error error; /* set when kind is SP_PLAN_REJECT */
 
+    /*
+     * SP_PLAN_BROADCAST to copies of the same data (writes to reference
+     * tables, database DDL): every target reports the same affected rows
+     * and insert id, so the client gets the first target's counts instead
+     * of their sum.
+     */
+    bool broadcast_same_rows;
+
     /* SP_PLAN_SCATTER_MERGE: how to merge (in the arena); targets carry the rewritten SQL. */
     const struct sp_merge_spec *merge;
 };
@@ -99,8 +107,8 @@ int sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
 
 /*
  * The shard that a COM_FIELD_LIST for TABLE goes to: the default shard for
- * unsharded tables, the first shard for sharded ones (every shard has the
- * same definition).
+ * unsharded and reference tables, the first shard for sharded ones (every
+ * shard has the same definition).
  */
 uint32_t sp_router_shard_for_table(const struct sp_router *router, struct sp_str table);
 

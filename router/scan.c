@@ -38,8 +38,11 @@ struct scan {
     struct scan_paren parens[SCAN_MAX_DEPTH];
     struct scan_cte ctes[SCAN_MAX_CTES];
     size_t nctes;
-    bool tables;      /* the statement kind routes by the tables it names */
-    bool first_alias; /* an alias read now belongs to out->first */
+    bool tables;        /* the statement kind routes by the tables it names */
+    size_t alias_target; /* index of the reference an alias read now belongs to, or SIZE_MAX */
+    size_t last_ref;    /* index of the last reference outside parentheses, or SIZE_MAX */
+    enum sp_scan_join_kind outer_word; /* LEFT or RIGHT was read, and JOIN may follow */
+    enum sp_scan_join_kind next_join;  /* the join of the next reference recorded */
 };
 
 struct scan_word {
@@ -216,7 +219,7 @@ scan_record(struct scan *s, const struct sp_token *name)
 {
     struct sp_scan *out = s->out;
     struct sp_scan_table table;
-    size_t i;
+    size_t i, index;
 
     /* A common table expression of the same name hides the table. */
     for (i = 0; i < s->nctes; i++) {
@@ -229,16 +232,30 @@ scan_record(struct scan *s, const struct sp_token *name)
     table.name = *name;
     table.rule = sp_router_match_table(s->router, name);
     table.depth = s->depth;
-    if (out->ntables++ == 0) {
+    table.join = s->next_join;
+    s->next_join = SP_SCAN_JOIN_INNER;
+    index = out->ntables++;
+    if (index == 0) {
         out->first = table;
-        s->first_alias = true;
     }
-    if (table.rule != NULL) {
-        if (out->nsharded++ == 0) {
-            out->first_sharded = table;
+    if (index < SP_SCAN_MAX_TABLES) {
+        out->tables[index] = table;
+        s->alias_target = index;
+    }
+    if (s->depth == 0) {
+        s->last_ref = index < SP_SCAN_MAX_TABLES ? index : SIZE_MAX;
+    }
+
+    if (table.rule == NULL) {
+        if (out->first_unsharded.name.kind == SP_TOK_EOF) {
+            out->first_unsharded = table;
         }
-    } else if (out->first_unsharded.name.kind == SP_TOK_EOF) {
-        out->first_unsharded = table;
+    } else if (table.rule->type == SP_TABLE_REFERENCE) {
+        if (out->nreference++ == 0) {
+            out->first_reference = table;
+        }
+    } else if (out->nsharded++ == 0) {
+        out->first_sharded = table;
     }
 }
 
@@ -326,7 +343,7 @@ scan_table_ref(struct scan *s)
     struct sp_token name, next;
     bool derived;
 
-    s->first_alias = false;
+    s->alias_target = SIZE_MAX;
     if (SCAN_IS(s, "LATERAL") && sp_token_cursor_peek(&s->c).kind == SP_TOK_LPAREN) {
         scan_advance(s);
     }
@@ -367,11 +384,29 @@ scan_table_ref(struct scan *s)
     return true;
 }
 
+/* Gives the alias to the reference just read, and to the copies of it in out. */
 static void
 scan_alias(struct scan *s)
 {
-    if (s->first_alias) {
-        s->out->first.alias = s->c.tok;
+    struct sp_scan *out = s->out;
+    struct sp_scan_table *table;
+
+    if (s->alias_target != SIZE_MAX) {
+        table = &out->tables[s->alias_target];
+        table->alias = s->c.tok;
+        if (s->alias_target == 0) {
+            out->first.alias = s->c.tok;
+        }
+        /* The copies are of the same token, so its position identifies them. */
+        if (out->first_sharded.name.text.ptr == table->name.text.ptr) {
+            out->first_sharded.alias = s->c.tok;
+        }
+        if (out->first_reference.name.text.ptr == table->name.text.ptr) {
+            out->first_reference.alias = s->c.tok;
+        }
+        if (out->first_unsharded.name.text.ptr == table->name.text.ptr) {
+            out->first_unsharded.alias = s->c.tok;
+        }
     }
     scan_advance(s);
 }
@@ -400,7 +435,7 @@ scan_table_tail(struct scan *s, bool derived)
                    && !scan_word_in(&s->c.tok, scan_not_alias, SCAN_COUNT(scan_not_alias)))) {
         scan_alias(s);
     }
-    s->first_alias = false;
+    s->alias_target = SIZE_MAX;
     if (derived && s->c.tok.kind == SP_TOK_LPAREN) {
         scan_skip_parens(s);
     }
@@ -484,7 +519,10 @@ scan_close(struct scan *s)
     while (s->nctes > 0 && s->ctes[s->nctes - 1].depth > s->depth) {
         s->nctes--;
     }
-    s->first_alias = false;
+    s->alias_target = SIZE_MAX;
+    if (paren.table_list && s->depth == 0) {
+        s->last_ref = SIZE_MAX;
+    }
     scan_advance(s);
 
     if (paren.cte_body && s->c.tok.kind == SP_TOK_COMMA) {
@@ -516,8 +554,17 @@ scan_table_keyword(struct scan *s)
     if (SCAN_IS(s, "JOIN")
         || (SCAN_IS(s, "STRAIGHT_JOIN")
             && !scan_word_in(&s->c.prev, scan_select_options, SCAN_COUNT(scan_select_options)))) {
+        s->next_join = SCAN_IS(s, "JOIN") ? s->outer_word : SP_SCAN_JOIN_INNER;
+        s->outer_word = SP_SCAN_JOIN_INNER;
         scan_advance(s);
         scan_table_list(s);
+        return true;
+    }
+    if ((SCAN_IS(s, "LEFT") || SCAN_IS(s, "RIGHT"))
+        && sp_token_cursor_peek(&s->c).kind != SP_TOK_LPAREN) {
+        /* LEFT [OUTER] JOIN; LEFT(...) is the string function. */
+        s->outer_word = SCAN_IS(s, "LEFT") ? SP_SCAN_JOIN_LEFT : SP_SCAN_JOIN_RIGHT;
+        scan_advance(s);
         return true;
     }
     if (SCAN_IS(s, "USING") && kind == SP_STMT_DELETE && s->depth == 0) {
@@ -550,6 +597,34 @@ scan_table_keyword(struct scan *s)
     return false;
 }
 
+/*
+ * Records the join condition after ON, or the column list after USING,
+ * and moves past the keyword. USING's list is left for scan_body to open.
+ */
+static void
+scan_join(struct scan *s)
+{
+    struct sp_scan *out = s->out;
+    struct sp_scan_join *join;
+    bool using_list = SCAN_IS(s, "USING");
+
+    scan_advance(s);
+    if (using_list && s->c.tok.kind != SP_TOK_LPAREN) {
+        return;
+    }
+    if (out->njoins == SP_SCAN_MAX_JOINS) {
+        out->joins_overflow = true;
+        return;
+    }
+    join = &out->joins[out->njoins++];
+    join->using_list = using_list;
+    join->right = using_list ? s->last_ref : SIZE_MAX;
+    join->at = s->c;
+    if (using_list) {
+        sp_token_cursor_advance(&join->at);
+    }
+}
+
 /* Keywords that matter for routing outside table lists. Returns true when consumed. */
 static bool
 scan_clause_keyword(struct scan *s)
@@ -568,6 +643,11 @@ scan_clause_keyword(struct scan *s)
         scan_advance(s);
         out->has_set = true;
         out->set = s->c;
+        return true;
+    }
+    if ((SCAN_IS(s, "ON") || SCAN_IS(s, "USING")) && s->depth == 0
+        && (kind == SP_STMT_SELECT || kind == SP_STMT_UPDATE || kind == SP_STMT_DELETE)) {
+        scan_join(s);
         return true;
     }
     if (SCAN_IS(s, "WITH") && s->tables && kind != SP_STMT_DDL_TABLE) {
@@ -844,7 +924,10 @@ sp_scan_statement(const struct sp_router *router, const struct sp_lexer *at, str
     s.out = out;
     s.depth = 0;
     s.nctes = 0;
-    s.first_alias = false;
+    s.alias_target = SIZE_MAX;
+    s.last_ref = SIZE_MAX;
+    s.outer_word = SP_SCAN_JOIN_INNER;
+    s.next_join = SP_SCAN_JOIN_INNER;
     sp_token_cursor_start(&s.c, at);
     sp_classify(&s.c, &out->cls);
     out->pins_session = out->cls.pins_session;

@@ -21,11 +21,37 @@
 #include "router/internal.h"
 #include "router/lexer.h"
 
+/* Table references beyond this many are counted but not kept in tables[]. */
+#define SP_SCAN_MAX_TABLES 16
+/* ON and USING clauses beyond this many set joins_overflow. */
+#define SP_SCAN_MAX_JOINS 16
+
+/* The kind of join that connects a table reference to the references before it. */
+enum sp_scan_join_kind {
+    SP_SCAN_JOIN_INNER, /* the first reference, a comma, [INNER|CROSS] JOIN, STRAIGHT_JOIN */
+    SP_SCAN_JOIN_LEFT,  /* LEFT [OUTER] JOIN: this side may be NULL-extended */
+    SP_SCAN_JOIN_RIGHT  /* RIGHT [OUTER] JOIN: the references before may be NULL-extended */
+};
+
 struct sp_scan_table {
     struct sp_token name;             /* without the database qualifier */
     struct sp_token alias;            /* SP_TOK_EOF when there is none */
     const struct sp_table_cfg *rule;  /* NULL for an unsharded table */
     unsigned depth;                   /* parentheses around the reference */
+    /* The join that introduced the reference, or the first one inside it when parenthesized. */
+    enum sp_scan_join_kind join;
+};
+
+/* A join condition outside parentheses: ON expr or USING (columns). */
+struct sp_scan_join {
+    bool using_list;
+    /*
+     * USING: the index in tables[] of the table reference just before it,
+     * or SIZE_MAX when that reference is a derived table or a
+     * parenthesized join.
+     */
+    size_t right;
+    struct sp_token_cursor at; /* the first token of the condition or column list */
 };
 
 struct sp_scan {
@@ -37,12 +63,20 @@ struct sp_scan {
     bool pins_session;
 
     size_t ntables;           /* table references, counted once per mention */
-    size_t nsharded;
+    size_t nsharded;          /* references to tables with a rule of type sharded */
+    size_t nreference;        /* references to reference tables */
     struct sp_scan_table first;          /* the first reference: INSERT's target */
     struct sp_scan_table first_sharded;
+    struct sp_scan_table first_reference;
     struct sp_scan_table first_unsharded;
+    /* The first SP_SCAN_MAX_TABLES references in text order, with their aliases. */
+    struct sp_scan_table tables[SP_SCAN_MAX_TABLES];
 
-    /* The first identifier anywhere that matches a sharded table rule. */
+    struct sp_scan_join joins[SP_SCAN_MAX_JOINS];
+    size_t njoins;
+    bool joins_overflow;
+
+    /* The first identifier anywhere that matches a table rule (sharded or reference). */
     struct sp_token named_sharded;
     const struct sp_table_cfg *named_rule;
 

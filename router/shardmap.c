@@ -150,3 +150,20 @@ sp_shardmap_lookup(const struct sp_shardmap *map, uint64_t hash)
     }
     return map->ranges[lo].shard;
 }
+
+size_t
+sp_shardmap_range_find(const struct sp_table_cfg *rule, int64_t value)
+{
+    size_t lo = 0, hi = rule->nranges - 1, mid;
+
+    /* The first entry whose below is above VALUE; the last entry has no below. */
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (rule->ranges[mid].has_below && value >= rule->ranges[mid].below) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}

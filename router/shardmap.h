@@ -1,5 +1,6 @@
 /*
  * Shard map: canonical shard-key value -> XXH64 -> owning hash range ->
+ * shard index, and for range-sharded tables key value -> key interval ->
  * shard index.
  *
  * Where every row lives depends on each step here, so the unit tests pin
@@ -48,5 +49,12 @@ uint64_t sp_shardmap_hash_bytes(const void *data, size_t len);
 
 /* Returns the shard whose range contains HASH. */
 uint32_t sp_shardmap_lookup(const struct sp_shardmap *map, uint64_t hash);
+
+/*
+ * Returns the index in RULE->ranges of the entry whose key interval holds
+ * VALUE, for a table with "algorithm": "range" (at least one entry, belows
+ * increasing, as the config check ensures).
+ */
+size_t sp_shardmap_range_find(const struct sp_table_cfg *rule, int64_t value);
 
 #endif

@@ -66,23 +66,57 @@ class ScatterTest(sptest.ProxyTestCase):
             remaining += self.direct_ids(index, "sbtest4c")
         self.assertEqual(sorted(remaining), [key for key in KEYS if key not in doomed])
 
-    def test_cross_shard_merge_rejected(self):
+    def test_cross_shard_merges(self):
         self.make_table("sbtest4d")
-        statements = [
-            "SELECT id FROM sbtest4d ORDER BY id",
-            "SELECT id FROM sbtest4d LIMIT 5",
-            "SELECT k, COUNT(*) FROM sbtest4d GROUP BY k",
-            "SELECT COUNT(*) FROM sbtest4d",
+        by_k = {}
+        for key in KEYS:
+            by_k[row_for(key)[1]] = by_k.get(row_for(key)[1], 0) + 1
+        cases = [
+            ("SELECT id FROM sbtest4d ORDER BY id", [[str(key).encode()] for key in KEYS]),
+            ("SELECT id FROM sbtest4d ORDER BY id DESC LIMIT 3, 2", [[b"37"], [b"36"]]),
+            ("SELECT k, COUNT(*) FROM sbtest4d GROUP BY k",
+             [[str(k).encode(), str(n).encode()] for k, n in sorted(by_k.items())]),
+            ("SELECT COUNT(*), SUM(id), MIN(c), MAX(id), AVG(k) FROM sbtest4d",
+             [[b"40", b"820", b"del-12", b"40", b"2.0000"]]),
         ]
         with rawclient.RawClient(sptest.HOST, sptest.PROXY_PORT) as client:
             client.login_ok(sptest.USER, sptest.PASSWORD, sptest.DATABASE)
-            for sql in statements:
+            for sql, expected in cases:
                 with self.subTest(sql=sql):
                     resp = client.query(sql)
-                    self.assertEqual(resp.kind, "err", f"rows: {resp.rows[:5]}")
-                    self.assertEqual(resp.err.code, sptest.ER_NOT_SUPPORTED_YET, resp.err)
-                    self.assertEqual(resp.err.sqlstate, "42000", resp.err)
-            # The session survives the rejections.
+                    self.assertEqual(resp.kind, "resultset", resp.err)
+                    self.assertEqual(resp.rows, expected)
+                    # One result set with consecutive sequence ids, as one server sends it.
+                    self.assertEqual(resp.seqs(), list(range(1, len(resp.packets) + 1)))
+            self.assertEqual(client.query_ok("SELECT 1").rows, [[b"1"]])
+
+    def test_merge_larger_than_queues(self):
+        # Far more rows per shard than the merger queues per leg, with every
+        # row already buffered: the merge must move on without new reads.
+        table = "sbtest4g"
+        self.drop_everywhere(table)
+        self.addCleanup(self.drop_everywhere, table)
+        execute(self.proxy, f"CREATE TABLE {table} (id INT NOT NULL PRIMARY KEY, v INT NOT NULL)")
+        keys = range(1, 2001)
+        values = ", ".join(f"({key}, {(key * 7919) % 1000})" for key in keys)
+        execute(self.proxy, f"INSERT INTO {table} (id, v) VALUES {values}")
+
+        got = query_all(self.proxy, f"SELECT id FROM {table} ORDER BY id")
+        self.assertEqual([row[0] for row in got], list(keys))
+        got = query_all(self.proxy, f"SELECT v, id FROM {table} ORDER BY v DESC, id LIMIT 10, 5")
+        expected = sorted(((key * 7919) % 1000, key) for key in keys)
+        expected.sort(key=lambda row: (-row[0], row[1]))
+        self.assertEqual(got, expected[10:15])
+
+    def test_unmergeable_rejected(self):
+        self.make_table("sbtest4f")
+        with rawclient.RawClient(sptest.HOST, sptest.PROXY_PORT) as client:
+            client.login_ok(sptest.USER, sptest.PASSWORD, sptest.DATABASE)
+            resp = client.query("SELECT GROUP_CONCAT(c) FROM sbtest4f")
+            self.assertEqual(resp.kind, "err", f"rows: {resp.rows[:5]}")
+            self.assertEqual(resp.err.code, sptest.ER_NOT_SUPPORTED_YET, resp.err)
+            self.assertEqual(resp.err.sqlstate, "42000", resp.err)
+            # The session survives the rejection.
             self.assertEqual(client.query_ok("SELECT 1").rows, [[b"1"]])
 
     def test_single_shard_merge_allowed(self):

@@ -199,8 +199,11 @@ test_defaults_applied(void **state)
 
     assert_int_equal(cfg->ntables, 1);
     assert_false(cfg->tables[0].prefix);
+    assert_int_equal(cfg->tables[0].type, SP_TABLE_SHARDED);
     assert_int_equal(cfg->tables[0].key_type, SP_KEY_INT);
     assert_int_equal(cfg->tables[0].algorithm, SP_ALGORITHM_HASH);
+    assert_null(cfg->tables[0].ranges);
+    assert_int_equal(cfg->tables[0].nranges, 0);
 
     assert_int_equal(cfg->max_client_connections, 10000);
     assert_int_equal(cfg->pool_max_per_backend, 64);
@@ -208,6 +211,7 @@ test_defaults_applied(void **state)
     assert_int_equal(cfg->pool_wait_timeout_ms, 5000);
     assert_int_equal(cfg->connect_timeout_ms, 3000);
     assert_int_equal(cfg->max_packet_size, 67108864);
+    assert_int_equal(cfg->max_merge_rows, 100000);
     assert_string_equal(cfg->server_version, "5.5.5-10.11.0-MariaDB-shardproxy");
     assert_int_equal(cfg->log_level, SP_LOG_INFO);
 
@@ -365,8 +369,38 @@ static const struct invalid_case invalid_cases[] = {
      "11:14: tables[1].name: '*' is allowed only at the end of a name, as a prefix wildcard"},
     {"wildcard-alone.json", "11:14: tables[1].name: a wildcard needs a prefix before the '*'"},
     {"bad-key-type.json", "11:56: tables[1].key_type: expected \"int\" or \"string\""},
-    {"bad-algorithm.json",
-     "11:57: tables[1].algorithm: expected \"hash\" (the only value supported)"},
+    {"bad-algorithm.json", "11:57: tables[1].algorithm: expected \"hash\" or \"range\""},
+    {"bad-table-type.json", "11:36: tables[1].type: expected \"sharded\" or \"reference\""},
+    {"range-missing-ranges.json",
+     "11:5: tables[1]: missing required key \"ranges\" (required with \"algorithm\": \"range\")"},
+    {"range-string-key.json",
+     "11:56: tables[1].key_type: expected \"int\": range sharding supports only integer keys"},
+    {"ranges-without-range.json",
+     "11:54: tables[1].ranges: allowed only with \"algorithm\": \"range\""},
+    {"range-below-order.json",
+     "12:74: tables[1].ranges[1].below: must be greater than the previous range's \"below\" "
+     "(5000)"},
+    {"range-last-below.json",
+     "12:74: tables[1].ranges[1].below: the last range must not have \"below\": it takes every "
+     "key from the previous \"below\" up"},
+    {"range-missing-below.json",
+     "12:17: tables[1].ranges[0]: missing required key \"below\" (required in every range but the "
+     "last)"},
+    {"range-unknown-shard.json", "12:59: tables[1].ranges[1].shard: unknown shard \"s9\""},
+    {"range-empty.json",
+     "11:76: tables[1].ranges: expected a non-empty array of at most 1024 ranges"},
+    {"range-below-fraction.json",
+     "12:42: tables[1].ranges[0].below: expected an integer "
+     "-9223372036854775808..9223372036854775807"},
+    {"range-unknown-key.json",
+     "12:33: tables[1].ranges[0]: unknown key \"upto\" (valid keys: shard, below)"},
+    {"reference-shard-key.json",
+     "11:62: tables[1].shard_key: not allowed in a reference table, which is copied in full to "
+     "every shard"},
+    {"reference-algorithm.json",
+     "11:62: tables[1].algorithm: not allowed in a reference table, which is copied in full to "
+     "every shard"},
+    {"merge-rows-zero.json", "5:21: max_merge_rows: expected an integer 1..100000000"},
     {"duplicate-table.json", "11:14: tables[1].name: duplicate table \"orders\" (also tables[0])"},
     {"missing-shard-key.json", "11:5: tables[1]: missing required key \"shard_key\""},
     {"hash-range-gap.json",
@@ -699,6 +733,66 @@ test_string_escapes_decoded(void **state)
     sp_config_destroy(cfg);
 }
 
+/* Range and reference tables, with their shard names resolved after the shards that follow. */
+static void
+test_range_and_reference_tables(void **state)
+{
+    struct sp_config *cfg = load_file_ok(CONFIG_DATA_DIR "/valid/ranges.json");
+    const struct sp_table_cfg *t;
+
+    assert_int_equal(cfg->max_merge_rows, 2500);
+    assert_int_equal(cfg->default_shard, 1);
+    assert_int_equal(cfg->ntables, 3);
+
+    t = &cfg->tables[0];
+    assert_string_equal(t->name, "sbtest");
+    assert_true(t->prefix);
+    assert_int_equal(t->type, SP_TABLE_SHARDED);
+    assert_int_equal(t->algorithm, SP_ALGORITHM_RANGE);
+    assert_int_equal(t->key_type, SP_KEY_INT);
+    assert_int_equal(t->nranges, 4);
+    assert_string_equal(t->ranges[0].shard_name, "s0");
+    assert_int_equal(t->ranges[0].shard, 0);
+    assert_true(t->ranges[0].has_below);
+    assert_true(t->ranges[0].below == -5000);
+    assert_int_equal(t->ranges[1].shard, 1);
+    assert_true(t->ranges[1].below == 10000);
+    assert_int_equal(t->ranges[2].shard, 0);
+    assert_true(t->ranges[2].below == INT64_MAX);
+    assert_int_equal(t->ranges[3].shard, 2);
+    assert_false(t->ranges[3].has_below);
+
+    t = &cfg->tables[1];
+    assert_string_equal(t->name, "currencies");
+    assert_int_equal(t->type, SP_TABLE_REFERENCE);
+    assert_null(t->shard_key);
+    assert_int_equal(t->nranges, 0);
+
+    t = &cfg->tables[2];
+    assert_int_equal(t->type, SP_TABLE_SHARDED);
+    assert_string_equal(t->shard_key, "customer_id");
+    assert_int_equal(t->algorithm, SP_ALGORITHM_HASH);
+    sp_config_destroy(cfg);
+}
+
+/* A bad table after good ones: what the good ones allocated (ranges, names) is freed. */
+static void
+test_range_error_frees_tables(void **state)
+{
+    static const char json[] =
+        "{\"listen\": \"127.0.0.1:6033\", \"users\": [{\"user\": \"u\", \"password\": \"p\"}],\n"
+        " \"shards\": [{\"name\": \"s0\", \"primary\": {\"host\": \"h\", \"port\": 1}}],\n"
+        " \"tables\": [{\"name\": \"a\", \"shard_key\": \"id\", \"algorithm\": \"range\",\n"
+        "   \"ranges\": [{\"shard\": \"s0\", \"below\": 1}, {\"shard\": \"s0\"}]},\n"
+        "  {\"name\": \"b\", \"shard_key\": \"id\", \"algorithm\": \"range\",\n"
+        "   \"ranges\": [{\"shard\": \"s0\", \"below\": 1}, {\"shard\": \"s0\", \"below\": 1},\n"
+        "              {\"shard\": \"s0\"}]}]}";
+
+    assert_load_fails(json, sizeof(json) - 1,
+                      "inline.json:6:69: tables[1].ranges[1].below: must be greater than the "
+                      "previous range's \"below\" (1)");
+}
+
 static void
 test_find_user(void **state)
 {
@@ -738,6 +832,8 @@ main(void)
         cmocka_unit_test(test_valid_json_wrong_type),
         cmocka_unit_test(test_listen_forms),
         cmocka_unit_test(test_string_escapes_decoded),
+        cmocka_unit_test(test_range_and_reference_tables),
+        cmocka_unit_test(test_range_error_frees_tables),
         cmocka_unit_test(test_find_user),
     };
 

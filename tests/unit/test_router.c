@@ -1,7 +1,8 @@
 /*
- * Unit tests for router/: the routing decisions in
- * tests/data/router/routes.txt (SQL in, plan kind, shards and error out),
- * the exact text of split INSERTs, sysbench's statements, USE, statement
+ * Unit tests for router/. The routing decisions are in
+ * tests/data/router/routes.txt: SQL in, then plan kind, shards, merge spec,
+ * per-target SQL and error out. This file also checks the exact text of
+ * split INSERTs and merge rewrites, sysbench's statements, USE, statement
  * classification and config checks.
  *
  * The config is built by hand here, not loaded from JSON. It has three
@@ -24,13 +25,40 @@
 
 #define DEFAULT_SHARD 1
 #define NSHARDS 3
-#define RENDER_MAX 1024
+#define RENDER_MAX 4096
+#define SQL_MAX 8192
+
+/* Keys below 5000 on shard 0, below 10000 on shard 1, the rest on shard 2. */
+static struct sp_range_cfg test_ranges[] = {
+    {.shard_name = "s0", .shard = 0, .has_below = true, .below = 5000},
+    {.shard_name = "s1", .shard = 1, .has_below = true, .below = 10000},
+    {.shard_name = "s2", .shard = 2},
+};
+
+/* Negative keys and keys from 1000 on shard 2, 0..999 on shard 0. */
+static struct sp_range_cfg other_ranges[] = {
+    {.shard_name = "s2", .shard = 2, .has_below = true, .below = 0},
+    {.shard_name = "s0", .shard = 0, .has_below = true, .below = 1000},
+    {.shard_name = "s2", .shard = 2},
+};
+
+/* The first NTABLES_TWO_SHARDS rules name no third shard, for the two-shard fixture. */
+#define NTABLES_TWO_SHARDS 5
 
 static struct sp_table_cfg test_tables[] = {
     {.name = "sbtest", .prefix = true, .shard_key = "id", .key_type = SP_KEY_INT},
     {.name = "photo", .shard_key = "id", .key_type = SP_KEY_INT},
     {.name = "users", .shard_key = "name", .key_type = SP_KEY_STRING},
     {.name = "orders", .shard_key = "customer_id", .key_type = SP_KEY_INT},
+    {.name = "customers", .shard_key = "id", .key_type = SP_KEY_INT},
+    {.name = "rsbtest", .prefix = true, .shard_key = "id", .algorithm = SP_ALGORITHM_RANGE,
+     .ranges = test_ranges, .nranges = 3},
+    {.name = "rlog", .shard_key = "sb_id", .algorithm = SP_ALGORITHM_RANGE,
+     .ranges = test_ranges, .nranges = 3},
+    {.name = "rhist", .shard_key = "id", .algorithm = SP_ALGORITHM_RANGE,
+     .ranges = other_ranges, .nranges = 3},
+    {.name = "currencies", .type = SP_TABLE_REFERENCE},
+    {.name = "tax_rates", .type = SP_TABLE_REFERENCE},
 };
 
 struct fixture {
@@ -58,7 +86,8 @@ fill_config(struct fixture *f, size_t nshards)
     f->cfg.nshards = nshards;
     f->cfg.default_shard = nshards > DEFAULT_SHARD ? DEFAULT_SHARD : 0;
     f->cfg.tables = test_tables;
-    f->cfg.ntables = sizeof(test_tables) / sizeof(test_tables[0]);
+    f->cfg.ntables = nshards == NSHARDS ? sizeof(test_tables) / sizeof(test_tables[0])
+                                        : NTABLES_TWO_SHARDS;
 }
 
 static int
@@ -131,30 +160,187 @@ plan_kind_name(enum sp_plan_kind kind)
     return "UNKNOWN";
 }
 
+/* Appends printf output to OUT, which contains *USED of CAP bytes. Output past CAP is cut. */
+static void
+append(char *out, size_t cap, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (*used >= cap) {
+        return;
+    }
+    va_start(ap, fmt);
+    n = vsnprintf(out + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    *used += n > 0 ? (size_t)n : 0;
+}
+
+/* A column reference as the spec dump writes it: 3 for a visible column, h0 for a hidden one. */
+static void
+append_col(char *out, size_t cap, size_t *used, int32_t col)
+{
+    if (col == SP_MERGE_NO_COLUMN) {
+        append(out, cap, used, "-");
+    } else if (col >= 0) {
+        append(out, cap, used, "%d", (int)col);
+    } else {
+        append(out, cap, used, "h%d", (int)(-col - 1));
+    }
+}
+
+static void
+append_keys(char *out, size_t cap, size_t *used, const char *name,
+            const struct sp_merge_key *keys, size_t n)
+{
+    size_t i;
+
+    if (n == 0) {
+        return;
+    }
+    append(out, cap, used, " %s=[", name);
+    for (i = 0; i < n; i++) {
+        append(out, cap, used, "%s", i > 0 ? ", " : "");
+        append_col(out, cap, used, keys[i].col);
+        if (keys[i].weight_col != SP_MERGE_NO_COLUMN) {
+            append(out, cap, used, "~");
+            append_col(out, cap, used, keys[i].weight_col);
+        }
+        append(out, cap, used, "%s", keys[i].desc ? " desc" : "");
+    }
+    append(out, cap, used, "]");
+}
+
+static void
+append_having(char *out, size_t cap, size_t *used, const struct sp_merge_having *h)
+{
+    static const char *const cmp[] = {
+        [SP_CMP_EQ] = "=",  [SP_CMP_NE] = "<>", [SP_CMP_LT] = "<",
+        [SP_CMP_LE] = "<=", [SP_CMP_GT] = ">",  [SP_CMP_GE] = ">=",
+        [SP_CMP_NULLSAFE_EQ] = "<=>", [SP_CMP_IS_NULL] = "is-null",
+        [SP_CMP_IS_NOT_NULL] = "is-not-null",
+    };
+
+    if (h == NULL) {
+        append(out, cap, used, "NULL");
+        return;
+    }
+    switch (h->op) {
+    case SP_HAVING_AND:
+    case SP_HAVING_OR:
+        append(out, cap, used, "(%s ", h->op == SP_HAVING_AND ? "and" : "or");
+        append_having(out, cap, used, h->left);
+        append(out, cap, used, " ");
+        append_having(out, cap, used, h->right);
+        append(out, cap, used, ")");
+        return;
+    case SP_HAVING_NOT:
+        append(out, cap, used, "(not ");
+        append_having(out, cap, used, h->left);
+        append(out, cap, used, ")");
+        return;
+    case SP_HAVING_CMP:
+        append(out, cap, used, "(%s ", cmp[h->cmp]);
+        append_col(out, cap, used, h->col);
+        if (h->cmp != SP_CMP_IS_NULL && h->cmp != SP_CMP_IS_NOT_NULL) {
+            append(out, cap, used, h->literal_is_string ? " '%.*s'" : " %.*s",
+                   (int)h->literal.len, h->literal.ptr);
+        }
+        append(out, cap, used, ")");
+        return;
+    }
+}
+
+/*
+ * Renders SPEC in the "spec:" syntax of routes.txt: hidden=N, then grouped,
+ * cols=[col:agg ...], group=[...], order=[...], having=(...), distinct,
+ * limit=N offset=N, each only when set.
+ */
+static void
+render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
+{
+    static const char *const aggs[] = {
+        [SP_MERGE_AGG_NONE] = "none", [SP_MERGE_AGG_COUNT] = "count", [SP_MERGE_AGG_SUM] = "sum",
+        [SP_MERGE_AGG_MIN] = "min",   [SP_MERGE_AGG_MAX] = "max",     [SP_MERGE_AGG_AVG] = "avg",
+    };
+    const struct sp_merge_column *c;
+    size_t used = 0, i;
+
+    out[0] = '\0';
+    append(out, cap, &used, "hidden=%u", spec->nhidden);
+    if (spec->grouped) {
+        append(out, cap, &used, " grouped");
+    }
+    if (spec->ncolumns > 0) {
+        append(out, cap, &used, " cols=[");
+        for (i = 0; i < spec->ncolumns; i++) {
+            c = &spec->columns[i];
+            append(out, cap, &used, "%s", i > 0 ? ", " : "");
+            append_col(out, cap, &used, c->col);
+            append(out, cap, &used, ":%s", aggs[c->agg]);
+            if (c->agg == SP_MERGE_AGG_AVG) {
+                append(out, cap, &used, "(");
+                append_col(out, cap, &used, c->sum_col);
+                append(out, cap, &used, "/");
+                append_col(out, cap, &used, c->count_col);
+                append(out, cap, &used, ")");
+            }
+            if (c->weight_col != SP_MERGE_NO_COLUMN) {
+                append(out, cap, &used, "~");
+                append_col(out, cap, &used, c->weight_col);
+            }
+        }
+        append(out, cap, &used, "]");
+    }
+    append_keys(out, cap, &used, "group", spec->group_keys, spec->ngroup_keys);
+    append_keys(out, cap, &used, "order", spec->order_keys, spec->norder_keys);
+    if (spec->having != NULL) {
+        append(out, cap, &used, " having=");
+        append_having(out, cap, &used, spec->having);
+    }
+    if (spec->distinct) {
+        append(out, cap, &used, " distinct");
+    }
+    if (spec->has_limit) {
+        append(out, cap, &used, " limit=%llu offset=%llu", (unsigned long long)spec->limit,
+               (unsigned long long)spec->offset);
+    }
+}
+
 /* Renders PLAN in the expectation syntax of routes.txt, with every flag spelled out. */
 static void
 render_plan(const struct sp_plan *plan, char *out, size_t cap)
 {
-    size_t used, i;
+    char spec[RENDER_MAX];
+    size_t used = 0, i;
 
-    used = (size_t)snprintf(out, cap, "%s", plan_kind_name(plan->kind));
+    append(out, cap, &used, "%s", plan_kind_name(plan->kind));
     if (plan->kind == SP_PLAN_REJECT) {
-        used += (size_t)snprintf(out + used, cap - used, " %u", plan->error.code);
+        append(out, cap, &used, " %u", plan->error.code);
     }
-    for (i = 0; i < plan->ntargets && used < cap; i++) {
-        used += (size_t)snprintf(out + used, cap - used, " %u", plan->targets[i].shard);
+    for (i = 0; i < plan->ntargets; i++) {
+        append(out, cap, &used, " %u", plan->targets[i].shard);
     }
-    if (used < cap && plan->pins_session) {
-        used += (size_t)snprintf(out + used, cap - used, " pins");
+    if (plan->pins_session) {
+        append(out, cap, &used, " pins");
     }
-    if (used < cap && plan->multi_statement) {
-        used += (size_t)snprintf(out + used, cap - used, " multi");
+    if (plan->multi_statement) {
+        append(out, cap, &used, " multi");
     }
-    if (used < cap) {
-        used += (size_t)snprintf(out + used, cap - used, " stmt=%s", sp_stmt_kind_name(plan->stmt));
+    if (plan->broadcast_same_rows) {
+        append(out, cap, &used, " same_rows");
     }
-    if (used < cap && plan->kind == SP_PLAN_REJECT) {
-        snprintf(out + used, cap - used, " [%s] \"%s\"", plan->error.sqlstate, plan->error.message);
+    append(out, cap, &used, " stmt=%s", sp_stmt_kind_name(plan->stmt));
+    if (plan->kind == SP_PLAN_REJECT) {
+        append(out, cap, &used, " [%s] \"%s\"", plan->error.sqlstate, plan->error.message);
+    }
+    if (plan->merge != NULL) {
+        render_spec(plan->merge, spec, sizeof(spec));
+        append(out, cap, &used, "\n  spec: %s", spec);
+    }
+    for (i = 0; i < plan->ntargets; i++) {
+        append(out, cap, &used, "\n  sql %u: %.*s", plan->targets[i].shard,
+               (int)plan->targets[i].sql.len, plan->targets[i].sql.ptr);
     }
 }
 
@@ -165,8 +351,20 @@ struct expectation {
     size_t nshards;
     bool pins;
     bool multi;
+    bool same_rows;
     const char *stmt;    /* NULL: not checked */
     const char *message; /* NULL: not checked */
+};
+
+/* One case of routes.txt: SQL lines, the "=>" line and its optional spec: and sql: lines. */
+struct route_case {
+    int line;                     /* of the "=>" line */
+    char sql[SQL_MAX];
+    size_t sql_len;
+    char *expect;                 /* after "=> " */
+    const char *spec;             /* after "spec: ", or NULL */
+    const char *all_sql;          /* after "sql: ", or NULL */
+    const char *shard_sql[NSHARDS]; /* after "sql N: ", or NULL */
 };
 
 static bool
@@ -174,7 +372,7 @@ parse_kind(const char *word, enum sp_plan_kind *kind)
 {
     static const enum sp_plan_kind kinds[] = {SP_PLAN_SINGLE, SP_PLAN_SCATTER_ROWS,
                                               SP_PLAN_SCATTER_OK, SP_PLAN_BROADCAST,
-                                              SP_PLAN_REJECT};
+                                              SP_PLAN_SCATTER_MERGE, SP_PLAN_REJECT};
     size_t i;
 
     for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -218,6 +416,8 @@ parse_expectation(char *line, struct expectation *e)
             e->pins = true;
         } else if (strcmp(word, "multi") == 0) {
             e->multi = true;
+        } else if (strcmp(word, "same_rows") == 0) {
+            e->same_rows = true;
         } else if (strncmp(word, "stmt=", 5) == 0) {
             e->stmt = word + 5;
         } else if (e->kind == SP_PLAN_REJECT && e->code == 0) {
@@ -231,20 +431,62 @@ parse_expectation(char *line, struct expectation *e)
     return true;
 }
 
-/* Compares PLAN with E; fills WHY and returns false on the first difference. */
+/* Compares the targets' text with the case's sql: lines, or with the original text. */
 static bool
-plan_matches(const struct expectation *e, const struct sp_plan *plan, const char *sql, size_t len,
-             char *why, size_t cap)
+targets_match(const struct route_case *c, const struct sp_plan *plan, const char *sql, size_t len,
+              char *why, size_t cap)
 {
-    bool rewritten;
+    const char *expected;
+    bool lines = c->all_sql != NULL, rewritten;
+    size_t i;
+
+    for (i = 0; i < NSHARDS; i++) {
+        lines = lines || c->shard_sql[i] != NULL;
+    }
+    rewritten = plan->kind == SP_PLAN_SCATTER_MERGE
+                || (plan->kind == SP_PLAN_SCATTER_OK
+                    && (plan->stmt == SP_STMT_INSERT || plan->stmt == SP_STMT_REPLACE));
+
+    for (i = 0; i < plan->ntargets; i++) {
+        if (!lines) {
+            if (!rewritten && (plan->targets[i].sql.ptr != sql || plan->targets[i].sql.len != len)) {
+                snprintf(why, cap, "target %zu does not send the original text", i);
+                return false;
+            }
+            continue;
+        }
+        expected = c->shard_sql[plan->targets[i].shard];
+        if (expected == NULL) {
+            expected = c->all_sql;
+        }
+        if (expected == NULL) {
+            snprintf(why, cap, "no sql line for shard %u", plan->targets[i].shard);
+            return false;
+        }
+        if (plan->targets[i].sql.len != strlen(expected)
+            || memcmp(plan->targets[i].sql.ptr, expected, strlen(expected)) != 0) {
+            snprintf(why, cap, "the SQL of shard %u differs", plan->targets[i].shard);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Compares PLAN with the case; fills WHY and returns false on the first difference. */
+static bool
+plan_matches(const struct route_case *c, const struct expectation *e, const struct sp_plan *plan,
+             const char *sql, size_t len, char *why, size_t cap)
+{
+    char spec[RENDER_MAX];
     size_t i;
 
     if (plan->kind != e->kind) {
         snprintf(why, cap, "plan kind differs");
         return false;
     }
-    if (plan->pins_session != e->pins || plan->multi_statement != e->multi) {
-        snprintf(why, cap, "pins or multi differs");
+    if (plan->pins_session != e->pins || plan->multi_statement != e->multi
+        || plan->broadcast_same_rows != e->same_rows) {
+        snprintf(why, cap, "pins, multi or same_rows differs");
         return false;
     }
     if (e->stmt != NULL && strcmp(e->stmt, sp_stmt_kind_name(plan->stmt)) != 0) {
@@ -271,23 +513,28 @@ plan_matches(const struct expectation *e, const struct sp_plan *plan, const char
         snprintf(why, cap, "error set on a plan that is not REJECT");
         return false;
     }
+    if ((plan->kind == SP_PLAN_SCATTER_MERGE) != (plan->merge != NULL)) {
+        snprintf(why, cap, "a merge spec belongs to SCATTER_MERGE plans only");
+        return false;
+    }
+    if (plan->merge != NULL && c->spec != NULL) {
+        render_spec(plan->merge, spec, sizeof(spec));
+        if (strcmp(spec, c->spec) != 0) {
+            snprintf(why, cap, "merge spec differs: expected %s", c->spec);
+            return false;
+        }
+    }
     if (plan->ntargets != e->nshards) {
         snprintf(why, cap, "number of targets differs");
         return false;
     }
-    rewritten = plan->kind == SP_PLAN_SCATTER_OK
-                && (plan->stmt == SP_STMT_INSERT || plan->stmt == SP_STMT_REPLACE);
     for (i = 0; i < plan->ntargets; i++) {
         if (plan->targets[i].shard != e->shards[i]) {
             snprintf(why, cap, "target %zu differs", i);
             return false;
         }
-        if (!rewritten && (plan->targets[i].sql.ptr != sql || plan->targets[i].sql.len != len)) {
-            snprintf(why, cap, "target %zu does not send the original text", i);
-            return false;
-        }
     }
-    return true;
+    return targets_match(c, plan, sql, len, why, cap);
 }
 
 static char *
@@ -310,58 +557,184 @@ read_file(const char *path)
     return buf;
 }
 
-static void
-routing_table_cases(void **state)
+/* Cuts the line at *CURSOR off the text and moves *CURSOR to the next; NULL at the end. */
+static char *
+take_line(char **cursor, int *lineno)
 {
-    struct fixture *f = *state;
-    char *text, *line, *next, *buf, sql[8192], got[RENDER_MAX], why[256], expected[RENDER_MAX];
-    struct expectation e;
-    struct sp_plan plan;
-    size_t sql_len = 0, ncases = 0, nfailures = 0;
-    int lineno = 0;
+    char *line = *cursor, *next;
 
-    text = read_file(SP_TEST_DATA_DIR "/router/routes.txt");
-    for (line = text; line != NULL; line = next) {
-        next = strchr(line, '\n');
-        if (next != NULL) {
-            *next++ = '\0';
-        }
-        lineno++;
+    if (line == NULL || *line == '\0') {
+        return NULL;
+    }
+    next = strchr(line, '\n');
+    if (next != NULL) {
+        *next++ = '\0';
+    }
+    *cursor = next;
+    (*lineno)++;
+    return line;
+}
+
+/* Whether the line at CURSOR is a spec: or sql: line of the case before it. */
+static bool
+is_case_detail(const char *cursor)
+{
+    return cursor != NULL
+           && (strncmp(cursor, "spec: ", 6) == 0 || strncmp(cursor, "sql: ", 5) == 0
+               || (strncmp(cursor, "sql ", 4) == 0 && cursor[4] >= '0' && cursor[4] <= '9'
+                   && cursor[5] == ':'));
+}
+
+/* Reads the next case of routes.txt from *CURSOR. Returns false after the last one. */
+static bool
+read_case(char **cursor, int *lineno, struct route_case *c)
+{
+    char *line;
+    unsigned shard;
+
+    c->sql_len = 0;
+    c->spec = NULL;
+    c->all_sql = NULL;
+    memset(c->shard_sql, 0, sizeof(c->shard_sql));
+    while ((line = take_line(cursor, lineno)) != NULL) {
         if (line[0] == '\0' || strncmp(line, ";;", 2) == 0) {
             continue;
         }
         if (strncmp(line, "=> ", 3) != 0) {
             /* An SQL line; several lines form one statement text. */
-            assert_true(sql_len + strlen(line) + 2 < sizeof(sql));
-            if (sql_len > 0) {
-                sql[sql_len++] = '\n';
+            assert_true(c->sql_len + strlen(line) + 2 < sizeof(c->sql));
+            if (c->sql_len > 0) {
+                c->sql[c->sql_len++] = '\n';
             }
-            memcpy(sql + sql_len, line, strlen(line));
-            sql_len += strlen(line);
+            memcpy(c->sql + c->sql_len, line, strlen(line));
+            c->sql_len += strlen(line);
             continue;
         }
 
-        snprintf(expected, sizeof(expected), "%s", line + 3);
-        if (sql_len == 0 || !parse_expectation(line + 3, &e)) {
-            fail_msg("routes.txt:%d: malformed case", lineno);
+        c->line = *lineno;
+        c->expect = line + 3;
+        if (c->sql_len == 0) {
+            fail_msg("routes.txt:%d: a case without SQL", *lineno);
+        }
+        while (is_case_detail(*cursor)) {
+            line = take_line(cursor, lineno);
+            if (strncmp(line, "spec: ", 6) == 0) {
+                c->spec = line + 6;
+            } else if (strncmp(line, "sql: ", 5) == 0) {
+                c->all_sql = line + 5;
+            } else {
+                shard = (unsigned)(line[4] - '0');
+                if (shard >= NSHARDS || line[6] != ' ') {
+                    fail_msg("routes.txt:%d: malformed sql line", *lineno);
+                }
+                c->shard_sql[shard] = line + 7;
+            }
+        }
+        return true;
+    }
+    assert_int_equal(c->sql_len, 0);
+    return false;
+}
+
+static void
+routing_table_cases(void **state)
+{
+    struct fixture *f = *state;
+    char *text, *cursor, *buf, got[RENDER_MAX], why[512], expected[RENDER_MAX];
+    struct route_case *c = malloc(sizeof(*c));
+    struct expectation e;
+    struct sp_plan plan;
+    size_t ncases = 0, nfailures = 0;
+    int lineno = 0;
+
+    assert_non_null(c);
+    text = read_file(SP_TEST_DATA_DIR "/router/routes.txt");
+    cursor = text;
+    while (read_case(&cursor, &lineno, c)) {
+        snprintf(expected, sizeof(expected), "%s", c->expect);
+        if (!parse_expectation(c->expect, &e)) {
+            fail_msg("routes.txt:%d: malformed case", c->line);
         }
         ncases++;
-        buf = plan_exact(f, sql, sql_len, &plan);
-        if (!plan_matches(&e, &plan, buf, sql_len, why, sizeof(why))) {
+        buf = plan_exact(f, c->sql, c->sql_len, &plan);
+        if (!plan_matches(c, &e, &plan, buf, c->sql_len, why, sizeof(why))) {
             render_plan(&plan, got, sizeof(got));
             print_error("routes.txt:%d: %s\n  sql:      %.*s\n  expected: %s\n  got:      %s\n",
-                        lineno, why, (int)sql_len, sql, expected, got);
+                        c->line, why, (int)c->sql_len, c->sql, expected, got);
             nfailures++;
         }
         free(buf);
         sp_arena_reset(&f->arena);
-        sql_len = 0;
     }
     free(text);
+    free(c);
 
-    assert_int_equal(sql_len, 0);
-    assert_true(ncases >= 60);
+    assert_true(ncases >= 300);
     assert_int_equal(nfailures, 0);
+}
+
+/* A merge spec column reference: a visible index, or a hidden one below NHIDDEN. */
+static void
+check_ref(int32_t col, uint32_t nhidden, bool optional)
+{
+    if (optional && col == SP_MERGE_NO_COLUMN) {
+        return;
+    }
+    assert_true(col != SP_MERGE_NO_COLUMN);
+    if (col < 0) {
+        assert_true((uint32_t)(-(int64_t)col - 1) < nhidden);
+    }
+}
+
+static void
+check_having(const struct sp_merge_having *h, uint32_t nhidden, unsigned depth)
+{
+    assert_non_null(h);
+    assert_true(depth < 64);
+    switch (h->op) {
+    case SP_HAVING_AND:
+    case SP_HAVING_OR:
+        check_having(h->left, nhidden, depth + 1);
+        check_having(h->right, nhidden, depth + 1);
+        return;
+    case SP_HAVING_NOT:
+        check_having(h->left, nhidden, depth + 1);
+        return;
+    case SP_HAVING_CMP:
+        check_ref(h->col, nhidden, false);
+        assert_true(h->cmp <= SP_CMP_IS_NOT_NULL);
+        return;
+    }
+    fail_msg("unknown HAVING operator %d", (int)h->op);
+}
+
+/* Checks that every reference of SPEC names a column the shard rows have. */
+static void
+check_spec(const struct sp_merge_spec *spec)
+{
+    size_t i;
+
+    for (i = 0; i < spec->ncolumns; i++) {
+        check_ref(spec->columns[i].col, spec->nhidden, false);
+        check_ref(spec->columns[i].weight_col, spec->nhidden, true);
+        assert_true(spec->grouped || spec->columns[i].agg == SP_MERGE_AGG_NONE);
+        if (spec->columns[i].agg == SP_MERGE_AGG_AVG) {
+            check_ref(spec->columns[i].sum_col, spec->nhidden, false);
+            check_ref(spec->columns[i].count_col, spec->nhidden, false);
+        }
+    }
+    for (i = 0; i < spec->ngroup_keys; i++) {
+        check_ref(spec->group_keys[i].col, spec->nhidden, false);
+        check_ref(spec->group_keys[i].weight_col, spec->nhidden, true);
+    }
+    for (i = 0; i < spec->norder_keys; i++) {
+        check_ref(spec->order_keys[i].col, spec->nhidden, false);
+        check_ref(spec->order_keys[i].weight_col, spec->nhidden, true);
+    }
+    assert_true(spec->grouped || (spec->ngroup_keys == 0 && spec->having == NULL));
+    if (spec->having != NULL) {
+        check_having(spec->having, spec->nhidden, 0);
+    }
 }
 
 /* Checks what every plan must satisfy, whatever the text. */
@@ -378,6 +751,11 @@ check_plan_invariants(const struct sp_plan *plan)
     }
     assert_int_equal(plan->error.code, 0);
     assert_in_range(plan->ntargets, 1, NSHARDS);
+    assert_int_equal(plan->kind == SP_PLAN_SCATTER_MERGE, plan->merge != NULL);
+    if (plan->merge != NULL) {
+        check_spec(plan->merge);
+    }
+    assert_true(!plan->broadcast_same_rows || plan->kind == SP_PLAN_BROADCAST);
     if (plan->kind == SP_PLAN_SINGLE) {
         assert_int_equal(plan->ntargets, 1);
     }
@@ -396,37 +774,26 @@ static void
 every_prefix_plans_cleanly(void **state)
 {
     struct fixture *f = *state;
-    char *text, *line, *next, *buf, sql[8192];
+    struct route_case *c = malloc(sizeof(*c));
+    char *text, *cursor, *buf;
     struct sp_plan plan;
-    size_t sql_len = 0, len, nplans = 0;
+    size_t len, nplans = 0;
+    int lineno = 0;
 
+    assert_non_null(c);
     text = read_file(SP_TEST_DATA_DIR "/router/routes.txt");
-    for (line = text; line != NULL; line = next) {
-        next = strchr(line, '\n');
-        if (next != NULL) {
-            *next++ = '\0';
-        }
-        if (line[0] == '\0' || strncmp(line, ";;", 2) == 0) {
-            continue;
-        }
-        if (strncmp(line, "=> ", 3) != 0) {
-            if (sql_len > 0) {
-                sql[sql_len++] = '\n';
-            }
-            memcpy(sql + sql_len, line, strlen(line));
-            sql_len += strlen(line);
-            continue;
-        }
-        for (len = 0; len <= sql_len; len++) {
-            buf = plan_exact(f, sql, len, &plan);
+    cursor = text;
+    while (read_case(&cursor, &lineno, c)) {
+        for (len = 0; len <= c->sql_len; len++) {
+            buf = plan_exact(f, c->sql, len, &plan);
             check_plan_invariants(&plan);
             free(buf);
             sp_arena_reset(&f->arena);
             nplans++;
         }
-        sql_len = 0;
     }
     free(text);
+    free(c);
     assert_true(nplans > 1000);
 }
 
@@ -441,6 +808,8 @@ random_fragments_plan_cleanly(void **state)
         "-- ", "\n", "`a`", "@x", "WITH", "AS", "UNION", "CREATE", "TABLE", "DROP", "USE",
         "BEGIN", "COUNT(", "\"", "'", "`", "/*", "#", ".", "0x1", "BETWEEN", "CASE", "END",
         "NOT", "DUPLICATE", "KEY", "REPLACE", "INDEX", "EXPLAIN", "FOR UPDATE", "?", "NULL",
+        "GROUP BY", "HAVING", "DISTINCT", "SUM(", "AVG(", "MIN(", "k", "c", "1", "*", "<",
+        ">=", "rsbtest1", "currencies", "sbtest2", "DESC", "OFFSET", "IS", "s.id", "USING",
     };
     const size_t nfragments = sizeof(fragments) / sizeof(fragments[0]);
     struct fixture *f = *state;
@@ -614,6 +983,166 @@ insert_split_keeps_every_row(void **state)
     free(sql);
 }
 
+/* The rewrite keeps comments, line breaks and the trailing text of the client's statement. */
+static void
+merge_rewrite_keeps_text(void **state)
+{
+    static const char sql[] = "/* report */ SELECT c,\n  COUNT(*) AS n -- per c\nFROM sbtest1\n"
+                              "WHERE id IN (4, 2, 7)\nGROUP BY c\nHAVING n > 1\n"
+                              "ORDER BY n DESC\nLIMIT 5, 10; # done";
+    struct fixture *f = *state;
+    struct sp_plan plan;
+    char *buf;
+
+    buf = plan_exact(f, sql, sizeof(sql) - 1, &plan);
+    assert_int_equal(plan.kind, SP_PLAN_SCATTER_MERGE);
+    assert_int_equal(plan.ntargets, 2);
+    check_target(&plan, 0, 0,
+                 "/* report */ SELECT c,\n  COUNT(*) AS n, WEIGHT_STRING(c) AS _sp_h0 -- per c\n"
+                 "FROM sbtest1\nWHERE id IN (4, 7)\nGROUP BY c\nORDER BY n DESC; # done");
+    check_target(&plan, 1, 2,
+                 "/* report */ SELECT c,\n  COUNT(*) AS n, WEIGHT_STRING(c) AS _sp_h0 -- per c\n"
+                 "FROM sbtest1\nWHERE id IN (2)\nGROUP BY c\nORDER BY n DESC; # done");
+    assert_true(plan.merge->has_limit);
+    assert_int_equal(plan.merge->limit, 10);
+    assert_int_equal(plan.merge->offset, 5);
+    free(buf);
+}
+
+/* Every value of a long key IN list goes to exactly the shard that its key belongs to. */
+static void
+in_list_split_keeps_every_value(void **state)
+{
+    enum { NVALUES = 300 };
+    struct fixture *f = *state;
+    uint32_t expected_shard[NVALUES + 1];
+    unsigned seen[NVALUES + 1];
+    struct sp_plan plan;
+    const char *p, *end;
+    char *sql, *buf;
+    size_t len, i, cap = 64 + NVALUES * 8;
+    long id;
+
+    for (id = 1; id <= NVALUES; id++) {
+        expected_shard[id] = select_shard(f, id);
+    }
+    sp_arena_reset(&f->arena);
+
+    sql = malloc(cap);
+    assert_non_null(sql);
+    len = (size_t)snprintf(sql, cap, "DELETE FROM photo WHERE id IN (");
+    for (id = 1; id <= NVALUES; id++) {
+        len += (size_t)snprintf(sql + len, cap - len, "%s%ld", id > 1 ? ", " : "", id);
+    }
+    len += (size_t)snprintf(sql + len, cap - len, ") AND url = 'x'");
+    buf = plan_exact(f, sql, len, &plan);
+    assert_int_equal(plan.kind, SP_PLAN_SCATTER_OK);
+    assert_int_equal(plan.ntargets, NSHARDS);
+
+    memset(seen, 0, sizeof(seen));
+    for (i = 0; i < plan.ntargets; i++) {
+        p = plan.targets[i].sql.ptr;
+        end = p + plan.targets[i].sql.len;
+        assert_true(plan.targets[i].sql.len > 31);
+        assert_memory_equal(p, "DELETE FROM photo WHERE id IN (", 31);
+        assert_memory_equal(end - 15, ") AND url = 'x'", 15);
+        for (p += 31; p < end - 15; p++) {
+            id = strtol(p, (char **)&p, 10);
+            assert_in_range(id, 1, NVALUES);
+            assert_int_equal(expected_shard[id], plan.targets[i].shard);
+            seen[id]++;
+        }
+    }
+    for (id = 1; id <= NVALUES; id++) {
+        assert_int_equal(seen[id], 1);
+    }
+    free(buf);
+    free(sql);
+}
+
+/* For range tables, reads by key and inserts place every key alike, at each boundary too. */
+static void
+range_reads_match_inserts(void **state)
+{
+    static const int64_t keys[] = {INT64_MIN, -1, 0, 4999, 5000, 5001, 9999, 10000, INT64_MAX};
+    struct fixture *f = *state;
+    struct sp_plan read, write;
+    char sql[160];
+    size_t i;
+    int n;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        n = snprintf(sql, sizeof(sql), "SELECT c FROM rsbtest1 WHERE id = %lld",
+                     (long long)keys[i]);
+        assert_int_equal(sp_router_plan(f->router, sql, (size_t)n, &f->arena, &read), SP_OK);
+        n = snprintf(sql, sizeof(sql), "INSERT INTO rsbtest1 (id, k) VALUES (%lld, 1)",
+                     (long long)keys[i]);
+        assert_int_equal(sp_router_plan(f->router, sql, (size_t)n, &f->arena, &write), SP_OK);
+        assert_int_equal(read.kind, SP_PLAN_SINGLE);
+        assert_int_equal(write.kind, SP_PLAN_SINGLE);
+        assert_int_equal(read.targets[0].shard, write.targets[0].shard);
+        if (keys[i] < 5000) {
+            assert_int_equal(read.targets[0].shard, 0);
+        } else if (keys[i] < 10000) {
+            assert_int_equal(read.targets[0].shard, 1);
+        } else {
+            assert_int_equal(read.targets[0].shard, 2);
+        }
+        sp_arena_reset(&f->arena);
+    }
+}
+
+/* Random SELECT shapes: a merge never changes the client's select list, whatever it adds. */
+static void
+random_select_shapes_plan_cleanly(void **state)
+{
+    static const char *const items[] = {
+        "c", "k AS x", "COUNT(*)", "SUM(k)", "AVG(k) a", "MIN(c)", "MAX(k) AS m", "*", "s.*",
+        "k + 1", "COUNT(DISTINCT c)", "LEFT(c, 2) p", "GROUP_CONCAT(c)", "SUM(k) + 1",
+    };
+    static const char *const clauses[] = {
+        "", " WHERE id IN (4, 2, 7)", " WHERE k > 1", " GROUP BY c", " GROUP BY k DESC, 1",
+        " HAVING COUNT(*) > 1", " HAVING x < 5 OR m IS NULL", " ORDER BY c", " ORDER BY 1 DESC",
+        " ORDER BY x, k", " LIMIT 3", " LIMIT 2, 5", " ORDER BY COUNT(*) DESC LIMIT 1",
+    };
+    struct fixture *f = *state;
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    size_t len, head, iter, i, n;
+    struct sp_plan plan;
+    char sql[512], *buf;
+
+    for (iter = 0; iter < 5000; iter++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        len = (size_t)snprintf(sql, sizeof(sql), "SELECT %s", (seed >> 40) % 4 == 0 ? "DISTINCT " : "");
+        n = 1 + (size_t)((seed >> 20) % 3);
+        for (i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s", i > 0 ? ", " : "",
+                                    items[(seed >> 33) % (sizeof(items) / sizeof(items[0]))]);
+        }
+        head = len;
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " FROM sbtest1 s");
+        for (i = 0; i < 2; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s",
+                                    clauses[(seed >> 33) % (sizeof(clauses) / sizeof(clauses[0]))]);
+        }
+
+        buf = plan_exact(f, sql, len, &plan);
+        check_plan_invariants(&plan);
+        assert_true(plan.kind == SP_PLAN_SCATTER_MERGE || plan.kind == SP_PLAN_SCATTER_ROWS
+                    || plan.kind == SP_PLAN_REJECT);
+        for (i = 0; i < plan.ntargets; i++) {
+            if (plan.targets[i].sql.len < head || memcmp(plan.targets[i].sql.ptr, sql, head) != 0) {
+                fail_msg("%.*s: target %zu changed the select list: %.*s", (int)len, sql, i,
+                         (int)plan.targets[i].sql.len, plan.targets[i].sql.ptr);
+            }
+        }
+        free(buf);
+        sp_arena_reset(&f->arena);
+    }
+}
+
 static void
 check_route(struct fixture *f, const char *sql, enum sp_plan_kind kind, enum sp_stmt_kind stmt,
             size_t ntargets)
@@ -748,6 +1277,9 @@ shard_for_table(void **state)
     assert_int_equal(sp_router_shard_for_table(f->router, sp_str_cstr("photos")), DEFAULT_SHARD);
     assert_int_equal(sp_router_shard_for_table(f->router, sp_str_cstr("settings")), DEFAULT_SHARD);
     assert_int_equal(sp_router_shard_for_table(f->router, sp_str_cstr("")), DEFAULT_SHARD);
+    assert_int_equal(sp_router_shard_for_table(f->router, sp_str_cstr("rsbtest1")), 0);
+    assert_int_equal(sp_router_shard_for_table(f->router, sp_str_cstr("currencies")),
+                     DEFAULT_SHARD);
 }
 
 struct kind_case {
@@ -849,6 +1381,24 @@ create_rejects_bad_config(void **state)
     f.cfg.nshards = 0;
     assert_int_equal(sp_router_create(&f.cfg, &router, &err), SP_EINVAL);
 
+    /* The range rules name shard 2, which a two-shard config lacks. */
+    fill_config(&f, 2);
+    f.cfg.ntables = sizeof(test_tables) / sizeof(test_tables[0]);
+    assert_int_equal(sp_router_create(&f.cfg, &router, &err), SP_EINVAL);
+    assert_non_null(strstr(err.message, "table 'rsbtest' has an invalid range 2"));
+
+    bad_table = (struct sp_table_cfg){.name = "r", .shard_key = "id",
+                                      .algorithm = SP_ALGORITHM_RANGE};
+    fill_config(&f, NSHARDS);
+    f.cfg.tables = &bad_table;
+    f.cfg.ntables = 1;
+    assert_int_equal(sp_router_create(&f.cfg, &router, &err), SP_EINVAL);
+    assert_non_null(strstr(err.message, "needs int keys and at least one range"));
+
+    bad_table = (struct sp_table_cfg){.name = "ref", .type = SP_TABLE_REFERENCE};
+    assert_int_equal(sp_router_create(&f.cfg, &router, &err), SP_OK);
+    sp_router_destroy(router);
+
     sp_router_destroy(NULL);
 }
 
@@ -863,6 +1413,10 @@ main(void)
         cmocka_unit_test_setup_teardown(insert_split_sysbench_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(insert_split_string_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(insert_split_keeps_every_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(merge_rewrite_keeps_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(in_list_split_keeps_every_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(range_reads_match_inserts, setup, teardown),
+        cmocka_unit_test_setup_teardown(random_select_shapes_plan_cleanly, setup, teardown),
         cmocka_unit_test_setup_teardown(sysbench_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(single_target_sends_original_text, setup, teardown),
         cmocka_unit_test_setup_teardown(use_db_unquoted, setup, teardown),

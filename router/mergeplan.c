@@ -1,0 +1,849 @@
+/*
+ * Merge planning: from the parsed outer query (select.c) to a struct
+ * sp_merge_spec and the edits that make each shard's SQL.
+ *
+ * Hidden columns are numbered in the order they are first needed: select
+ * items (AVG parts, MIN and MAX weights), then GROUP BY keys, ORDER BY
+ * keys and HAVING operands. An expression needed twice gets one column.
+ * Whatever cannot be merged into exactly the result one server would
+ * return is rejected with ERR 1235 naming the construct. Nothing is
+ * approximated.
+ */
+#include "router/mergeplan.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Maximum length of the expression text quoted in a message, in bytes. */
+#define MP_QUOTE_MAX 64
+
+struct mp_aggregate_name {
+    const char *name;
+    size_t len;
+    enum sp_merge_agg agg; /* SP_MERGE_AGG_NONE: an aggregate the merger cannot combine */
+};
+
+#define MP_AGG(w, a) {(w), sizeof(w) - 1, (a)}
+
+static const struct mp_aggregate_name mp_aggregates[] = {
+    MP_AGG("COUNT", SP_MERGE_AGG_COUNT),
+    MP_AGG("SUM", SP_MERGE_AGG_SUM),
+    MP_AGG("MIN", SP_MERGE_AGG_MIN),
+    MP_AGG("MAX", SP_MERGE_AGG_MAX),
+    MP_AGG("AVG", SP_MERGE_AGG_AVG),
+    MP_AGG("GROUP_CONCAT", SP_MERGE_AGG_NONE),
+    MP_AGG("STD", SP_MERGE_AGG_NONE),
+    MP_AGG("STDDEV", SP_MERGE_AGG_NONE),
+    MP_AGG("STDDEV_POP", SP_MERGE_AGG_NONE),
+    MP_AGG("STDDEV_SAMP", SP_MERGE_AGG_NONE),
+    MP_AGG("VARIANCE", SP_MERGE_AGG_NONE),
+    MP_AGG("VAR_POP", SP_MERGE_AGG_NONE),
+    MP_AGG("VAR_SAMP", SP_MERGE_AGG_NONE),
+    MP_AGG("BIT_AND", SP_MERGE_AGG_NONE),
+    MP_AGG("BIT_OR", SP_MERGE_AGG_NONE),
+    MP_AGG("BIT_XOR", SP_MERGE_AGG_NONE),
+    MP_AGG("JSON_ARRAYAGG", SP_MERGE_AGG_NONE),
+    MP_AGG("JSON_OBJECTAGG", SP_MERGE_AGG_NONE),
+};
+
+#define MP_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An aggregate call that makes up a whole expression. */
+struct mp_call {
+    enum sp_merge_agg agg;
+    bool distinct;         /* DISTINCT before the arguments */
+    struct sp_str args;    /* the text between the parentheses */
+};
+
+/* The calls and constructs found in an expression, outside subqueries. */
+struct mp_contents {
+    bool aggregate;                         /* a call of one of the five */
+    const char *unsupported;                /* the name of another aggregate, or NULL */
+    size_t unsupported_len;
+    bool window;                            /* OVER after a call */
+    bool rand;                              /* RAND() */
+    bool subquery;
+};
+
+static const struct mp_aggregate_name *
+mp_aggregate_name(const struct sp_token *tok)
+{
+    size_t i;
+
+    for (i = 0; i < MP_COUNT(mp_aggregates); i++) {
+        if (sp_token_is_word(tok, mp_aggregates[i].name, mp_aggregates[i].len)) {
+            return &mp_aggregates[i];
+        }
+    }
+    return NULL;
+}
+
+static bool
+mp_in_span(const struct sp_token_cursor *c, const struct sp_span *span)
+{
+    return c->tok.text.ptr < span->end && c->tok.kind != SP_TOK_EOF
+           && c->tok.kind != SP_TOK_ERROR;
+}
+
+/* Moves C past the parenthesized group it is at; returns the ')' or EOF token. */
+static struct sp_token
+mp_skip_group(struct sp_token_cursor *c)
+{
+    unsigned depth = 0;
+
+    do {
+        if (c->tok.kind == SP_TOK_LPAREN) {
+            depth++;
+        } else if (c->tok.kind == SP_TOK_RPAREN) {
+            depth--;
+        }
+        sp_token_cursor_advance(c);
+    } while (depth > 0 && c->tok.kind != SP_TOK_EOF && c->tok.kind != SP_TOK_ERROR);
+    return c->prev;
+}
+
+static void
+mp_inspect(const struct sp_span *span, struct mp_contents *out)
+{
+    const struct mp_aggregate_name *name;
+    struct sp_token_cursor c = span->at;
+    struct sp_token next;
+
+    memset(out, 0, sizeof(*out));
+    while (mp_in_span(&c, span)) {
+        next = sp_token_cursor_peek(&c);
+        if (c.tok.kind == SP_TOK_LPAREN
+            && (SP_TOKEN_IS(&next, "SELECT") || SP_TOKEN_IS(&next, "WITH"))) {
+            out->subquery = true;
+            mp_skip_group(&c);
+            continue;
+        }
+        if (c.tok.kind == SP_TOK_IDENT && next.kind == SP_TOK_LPAREN) {
+            name = mp_aggregate_name(&c.tok);
+            if (name != NULL && name->agg == SP_MERGE_AGG_NONE && out->unsupported == NULL) {
+                out->unsupported = name->name;
+                out->unsupported_len = name->len;
+            } else if (name != NULL && name->agg != SP_MERGE_AGG_NONE) {
+                out->aggregate = true;
+            }
+            out->rand = out->rand || SP_TOKEN_IS(&c.tok, "RAND");
+        }
+        if (SP_TOKEN_IS(&c.tok, "OVER")
+            && (next.kind == SP_TOK_LPAREN || next.kind == SP_TOK_IDENT
+                || next.kind == SP_TOK_QUOTED_IDENT)
+            && c.prev.kind == SP_TOK_RPAREN) {
+            out->window = true;
+        }
+        sp_token_cursor_advance(&c);
+    }
+}
+
+/* Whether SPAN is exactly one call of an aggregate; fills CALL when it is one of the five. */
+static bool
+mp_call_of(const struct sp_span *span, struct mp_call *call)
+{
+    const struct mp_aggregate_name *name;
+    struct sp_token_cursor c = span->at;
+    struct sp_token close, next;
+    const char *args;
+
+    name = mp_aggregate_name(&c.tok);
+    if (name == NULL || name->agg == SP_MERGE_AGG_NONE) {
+        return false;
+    }
+    sp_token_cursor_advance(&c);
+    if (c.tok.kind != SP_TOK_LPAREN) {
+        return false;
+    }
+    args = c.tok.text.ptr + 1;
+    next = sp_token_cursor_peek(&c);
+    call->distinct = SP_TOKEN_IS(&next, "DISTINCT");
+    close = mp_skip_group(&c);
+    if (close.kind != SP_TOK_RPAREN || close.text.ptr + 1 != span->end) {
+        return false;
+    }
+    call->agg = name->agg;
+    call->args = sp_str_make(args, (size_t)(close.text.ptr - args));
+    return true;
+}
+
+static int
+mp_quote_len(struct sp_str text)
+{
+    return text.len > MP_QUOTE_MAX ? MP_QUOTE_MAX : (int)text.len;
+}
+
+/* Returns PREFIX MIDDLE SUFFIX in the arena, or a null string when out of memory. */
+static struct sp_str
+mp_text(struct mergeplan *mp, const char *prefix, struct sp_str middle, const char *suffix)
+{
+    size_t a = strlen(prefix), c = strlen(suffix);
+    char *buf = sp_arena_alloc(mp->arena, a + middle.len + c + 1);
+
+    if (buf == NULL) {
+        return SP_STR_NULL;
+    }
+    memcpy(buf, prefix, a);
+    memcpy(buf + a, middle.ptr, middle.len);
+    memcpy(buf + a + middle.len, suffix, c);
+    buf[a + middle.len + c] = '\0';
+    return sp_str_make(buf, a + middle.len + c);
+}
+
+/* Returns the hidden column for TEXT, adding it unless the same text has one. */
+static int
+mp_hidden(struct mergeplan *mp, struct sp_str text, int32_t *col)
+{
+    struct sp_str *slot;
+    size_t i;
+
+    if (text.ptr == NULL) {
+        return SP_ENOMEM;
+    }
+    for (i = 0; i < mp->nhidden; i++) {
+        if (mp->hidden[i].len == text.len && memcmp(mp->hidden[i].ptr, text.ptr, text.len) == 0) {
+            *col = -(int32_t)i - 1;
+            return SP_OK;
+        }
+    }
+    slot = sp_router_push(mp->arena, (void **)&mp->hidden, &mp->nhidden, &mp->hidden_cap, sizeof(*slot));
+    if (slot == NULL) {
+        return SP_ENOMEM;
+    }
+    *slot = text;
+    *col = -(int32_t)(mp->nhidden - 1) - 1;
+    return SP_OK;
+}
+
+static struct sp_merge_column *
+mp_find_column(struct mergeplan *mp, int32_t col)
+{
+    size_t i;
+
+    for (i = 0; i < mp->ncolumns; i++) {
+        if (mp->columns[i].col == col) {
+            return &mp->columns[i];
+        }
+    }
+    return NULL;
+}
+
+/* Adds a column entry unless COL has one already. */
+static int
+mp_column(struct mergeplan *mp, int32_t col, enum sp_merge_agg agg, int32_t weight)
+{
+    struct sp_merge_column *entry;
+
+    if (mp_find_column(mp, col) != NULL) {
+        return SP_OK;
+    }
+    entry = sp_router_push(mp->arena, (void **)&mp->columns, &mp->ncolumns, &mp->columns_cap,
+                    sizeof(*entry));
+    if (entry == NULL) {
+        return SP_ENOMEM;
+    }
+    entry->col = col;
+    entry->agg = agg;
+    entry->sum_col = SP_MERGE_NO_COLUMN;
+    entry->count_col = SP_MERGE_NO_COLUMN;
+    entry->weight_col = weight;
+    return SP_OK;
+}
+
+/*
+ * Makes COL (SP_MERGE_NO_COLUMN: a new hidden column for EXPR) the
+ * aggregate CALL, with the hidden parts its merge needs, and stores the
+ * column and the weight a sort on it uses in REF.
+ */
+static int
+mp_aggregate(struct mergeplan *mp, int32_t col, struct sp_str expr, const struct mp_call *call,
+             struct mergeplan_ref *ref)
+{
+    struct sp_merge_column *entry;
+    int32_t weight = SP_MERGE_NO_COLUMN, sum, count;
+    int rc;
+
+    if (col == SP_MERGE_NO_COLUMN) {
+        rc = mp_hidden(mp, expr, &col);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    ref->col = col;
+    entry = mp_find_column(mp, col);
+    if (entry != NULL) {
+        ref->weight_col = entry->weight_col;
+        return SP_OK;
+    }
+
+    switch (call->agg) {
+    case SP_MERGE_AGG_MIN:
+    case SP_MERGE_AGG_MAX:
+        rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(", expr, ")"), &weight);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        break;
+    case SP_MERGE_AGG_AVG:
+        rc = mp_hidden(mp, mp_text(mp, "SUM(", call->args, ")"), &sum);
+        if (rc == SP_OK) {
+            rc = mp_hidden(mp, mp_text(mp, "COUNT(", call->args, ")"), &count);
+        }
+        if (rc == SP_OK) {
+            rc = mp_column(mp, sum, SP_MERGE_AGG_SUM, SP_MERGE_NO_COLUMN);
+        }
+        if (rc == SP_OK) {
+            rc = mp_column(mp, count, SP_MERGE_AGG_COUNT, SP_MERGE_NO_COLUMN);
+        }
+        if (rc == SP_OK) {
+            rc = mp_column(mp, col, SP_MERGE_AGG_AVG, SP_MERGE_NO_COLUMN);
+        }
+        if (rc != SP_OK) {
+            return rc;
+        }
+        entry = mp_find_column(mp, col);
+        entry->sum_col = sum;
+        entry->count_col = count;
+        ref->weight_col = SP_MERGE_NO_COLUMN;
+        return SP_OK;
+    default:
+        break;
+    }
+    ref->weight_col = weight;
+    return mp_column(mp, col, call->agg, weight);
+}
+
+/*
+ * Makes COL (SP_MERGE_NO_COLUMN: a new hidden column for EXPR) a plain
+ * value, and gives it a hidden WEIGHT_STRING(EXPR) for sorting.
+ */
+static int
+mp_plain(struct mergeplan *mp, int32_t col, struct sp_str expr, struct mergeplan_ref *ref)
+{
+    int rc;
+
+    if (col == SP_MERGE_NO_COLUMN) {
+        rc = mp_hidden(mp, expr, &col);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    if (mp->grouped) {
+        rc = mp_column(mp, col, SP_MERGE_AGG_NONE, SP_MERGE_NO_COLUMN);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    ref->col = col;
+    return mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(", expr, ")"), &ref->weight_col);
+}
+
+static void
+mp_reject_combined(struct mergeplan *mp, const char *where, struct sp_str text)
+{
+    sp_route_reject(mp->route, mp->err,
+                    "%s '%.*s' combines aggregate functions, which a query that spans several "
+                    "shards cannot merge yet: use COUNT, SUM, MIN, MAX or AVG on their own",
+                    where, mp_quote_len(text), text.ptr);
+}
+
+static void
+mp_reject_distinct(struct mergeplan *mp, struct sp_str text)
+{
+    sp_route_reject(mp->route, mp->err,
+                    "an aggregate over DISTINCT values ('%.*s') on a query that spans several "
+                    "shards is not supported yet",
+                    mp_quote_len(text), text.ptr);
+}
+
+/* Resolves select item I: its column, or a hidden copy of it after a star. */
+static int
+mp_item_ref(struct mergeplan *mp, size_t i, struct mergeplan_ref *ref)
+{
+    const struct sp_select_item *item = &mp->sel->items[i];
+    struct sp_str text = sp_span_text(&item->expr);
+    struct mp_call call;
+
+    if (mp_call_of(&item->expr, &call)) {
+        /* mp_items gave every aggregate item a known column and an entry. */
+        return mp_aggregate(mp, item->col, text, &call, ref);
+    }
+    return mp_plain(mp, item->col >= 0 ? item->col : SP_MERGE_NO_COLUMN, text, ref);
+}
+
+/*
+ * Resolves an expression that is not a select item: an aggregate call or a
+ * plain expression becomes a hidden column. WHERE names the clause for
+ * messages. Returns SP_OK, SP_OK with the route rejected, or SP_ENOMEM.
+ */
+static int
+mp_expression_ref(struct mergeplan *mp, const struct sp_span *expr, const char *where,
+                  struct mergeplan_ref *ref)
+{
+    struct sp_str text = sp_span_text(expr);
+    struct mp_contents contents;
+    struct mp_call call;
+
+    mp_inspect(expr, &contents);
+    if (contents.subquery) {
+        sp_route_reject(mp->route, mp->err,
+                        "a subquery in %s on a query that spans several shards is not supported "
+                        "yet",
+                        where);
+        return SP_OK;
+    }
+    if (mp_call_of(expr, &call)) {
+        if (call.distinct && call.agg != SP_MERGE_AGG_MIN && call.agg != SP_MERGE_AGG_MAX) {
+            mp_reject_distinct(mp, text);
+            return SP_OK;
+        }
+        return mp_aggregate(mp, SP_MERGE_NO_COLUMN, text, &call, ref);
+    }
+    if (contents.aggregate) {
+        mp_reject_combined(mp, where, text);
+        return SP_OK;
+    }
+    return mp_plain(mp, SP_MERGE_NO_COLUMN, text, ref);
+}
+
+/* Returns the index of the item whose alias is the one-token EXPR, or NITEMS. */
+static size_t
+mp_find_alias(const struct sp_select *sel, const struct sp_span *expr)
+{
+    size_t i;
+
+    for (i = 0; i < sel->nitems; i++) {
+        if (sel->items[i].alias.kind != SP_TOK_EOF && sp_span_is_name(expr, &sel->items[i].alias)) {
+            return i;
+        }
+    }
+    return sel->nitems;
+}
+
+/* Returns the index of the item whose expression is EXPR, or NITEMS. */
+static size_t
+mp_find_expression(const struct sp_select *sel, const struct sp_span *expr)
+{
+    size_t i;
+
+    for (i = 0; i < sel->nitems; i++) {
+        if (!sel->items[i].star && sp_span_equal(&sel->items[i].expr, expr)) {
+            return i;
+        }
+    }
+    return sel->nitems;
+}
+
+int
+sp_mergeplan_operand(struct mergeplan *mp, const struct sp_span *expr, int32_t *col)
+{
+    const struct sp_select *sel = mp->sel;
+    struct mergeplan_ref ref = {SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN};
+    size_t i;
+    int rc;
+
+    /* HAVING, like ORDER BY, resolves select-list aliases before table columns. */
+    i = mp_find_alias(sel, expr);
+    if (i == sel->nitems) {
+        i = mp_find_expression(sel, expr);
+    }
+    if (i < sel->nitems) {
+        rc = mp_item_ref(mp, i, &ref);
+    } else {
+        rc = mp_expression_ref(mp, expr, "HAVING", &ref);
+    }
+    *col = ref.col;
+    return rc;
+}
+
+static bool
+mp_has_star(const struct sp_select *sel)
+{
+    size_t i;
+
+    for (i = 0; i < sel->nitems; i++) {
+        if (sel->items[i].star) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads a key that is a column position (ORDER BY 2) into *POSITION. */
+static bool
+mp_position(const struct sp_span *expr, uint64_t *position)
+{
+    const struct sp_token *tok = &expr->at.tok;
+    uint64_t v = 0;
+    size_t i;
+
+    if (tok->kind != SP_TOK_NUMBER || tok->text.ptr + tok->text.len != expr->end
+        || tok->text.len > 18) {
+        return false;
+    }
+    for (i = 0; i < tok->text.len; i++) {
+        v = v * 10 + (uint64_t)(tok->text.ptr[i] - '0');
+    }
+    *position = v;
+    return true;
+}
+
+/*
+ * Resolves a GROUP BY (GROUP set) or ORDER BY key. ORDER BY looks for a
+ * select-list alias before an equal expression; GROUP BY the other way
+ * round, as the server prefers a table column there.
+ */
+static int
+mp_key(struct mergeplan *mp, const struct sp_select_key *key, bool group, struct sp_merge_key *out)
+{
+    const struct sp_select *sel = mp->sel;
+    const char *clause = group ? "GROUP BY" : "ORDER BY";
+    struct mergeplan_ref ref = {SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN};
+    struct mp_contents contents;
+    uint64_t position;
+    size_t i = sel->nitems;
+    int rc;
+
+    out->desc = key->desc;
+    if (mp_position(&key->expr, &position)) {
+        if (position >= 1 && position <= sel->nitems
+            && (int64_t)position - 1 == sel->items[position - 1].col) {
+            i = (size_t)position - 1;
+        } else if (mp_has_star(sel)) {
+            sp_route_reject(mp->route, mp->err,
+                            "%s position %" PRIu64 " with SELECT * or t.* on a query that spans "
+                            "several shards is not supported yet: name the column",
+                            clause, position);
+            return SP_OK;
+        }
+        /* Otherwise the position is not a column, and the shards reject the query. */
+    } else if (group) {
+        i = mp_find_expression(sel, &key->expr);
+        if (i == sel->nitems) {
+            /*
+             * NOTE: a table column of the same name as the alias would win
+             * on the server, which this cannot see.
+             */
+            i = mp_find_alias(sel, &key->expr);
+        }
+    } else {
+        i = mp_find_alias(sel, &key->expr);
+        if (i == sel->nitems) {
+            i = mp_find_expression(sel, &key->expr);
+        }
+    }
+
+    if (!group) {
+        mp_inspect(&key->expr, &contents);
+        if (contents.rand) {
+            sp_route_reject(mp->route, mp->err,
+                            "ORDER BY RAND() on a query that spans several shards is not "
+                            "supported yet");
+            return SP_OK;
+        }
+    }
+
+    if (i < sel->nitems) {
+        rc = mp_item_ref(mp, i, &ref);
+    } else if (!mp->grouped && mp->sel->distinct) {
+        sp_route_reject(mp->route, mp->err,
+                        "ORDER BY '%.*s' on a SELECT DISTINCT that spans several shards must name "
+                        "a selected column",
+                        mp_quote_len(sp_span_text(&key->expr)), key->expr.start);
+        return SP_OK;
+    } else {
+        rc = mp_expression_ref(mp, &key->expr, clause, &ref);
+    }
+    out->col = ref.col;
+    out->weight_col = ref.weight_col;
+    return rc;
+}
+
+static int
+mp_keys(struct mergeplan *mp, const struct sp_select_key *keys, size_t nkeys, bool group,
+        struct sp_merge_key **out)
+{
+    size_t i;
+    int rc;
+
+    *out = sp_arena_alloc(mp->arena, nkeys * sizeof(**out));
+    if (*out == NULL) {
+        return SP_ENOMEM;
+    }
+    for (i = 0; i < nkeys; i++) {
+        rc = mp_key(mp, &keys[i], group, &(*out)[i]);
+        if (rc != SP_OK || mp->route->kind == SP_PLAN_REJECT) {
+            return rc;
+        }
+    }
+    return SP_OK;
+}
+
+/* Gives each select item its column entry: aggregates with their parts, plain values if grouped. */
+static int
+mp_items(struct mergeplan *mp)
+{
+    const struct sp_select *sel = mp->sel;
+    struct mergeplan_ref ref;
+    struct mp_call call;
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sel->nitems; i++) {
+        const struct sp_select_item *item = &sel->items[i];
+        struct sp_str text = sp_span_text(&item->expr);
+        struct mp_contents contents;
+
+        if (item->star) {
+            continue;
+        }
+        mp_inspect(&item->expr, &contents);
+        if (mp_call_of(&item->expr, &call)) {
+            if (call.distinct && call.agg != SP_MERGE_AGG_MIN && call.agg != SP_MERGE_AGG_MAX) {
+                mp_reject_distinct(mp, text);
+                return SP_OK;
+            }
+            if (item->col < 0) {
+                sp_route_reject(mp->route, mp->err,
+                                "an aggregate function after SELECT * or t.* on a query that "
+                                "spans several shards is not supported yet: list the columns");
+                return SP_OK;
+            }
+            rc = mp_aggregate(mp, item->col, text, &call, &ref);
+        } else if (contents.aggregate) {
+            mp_reject_combined(mp, "the select-list expression", text);
+            return SP_OK;
+        } else if (mp->grouped && item->col >= 0) {
+            rc = mp_column(mp, item->col, SP_MERGE_AGG_NONE, SP_MERGE_NO_COLUMN);
+        } else {
+            rc = SP_OK;
+        }
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    return SP_OK;
+}
+
+/* Rejects a window function or an aggregate the merger lacks in SPAN; notes aggregates. */
+static bool
+mp_survey_span(struct mergeplan *mp, const struct sp_span *span)
+{
+    struct mp_contents contents;
+
+    mp_inspect(span, &contents);
+    if (contents.window) {
+        sp_route_reject(mp->route, mp->err,
+                        "window function (OVER) on a query that spans several shards is not "
+                        "supported yet");
+        return false;
+    }
+    if (contents.unsupported != NULL) {
+        sp_route_reject(mp->route, mp->err,
+                        "aggregate function %.*s() on a query that spans several shards is not "
+                        "supported yet",
+                        (int)contents.unsupported_len, contents.unsupported);
+        return false;
+    }
+    mp->grouped = mp->grouped || contents.aggregate;
+    return true;
+}
+
+/*
+ * Finds what the merge must know about the query as a whole: whether it
+ * groups (GROUP BY, or an aggregate anywhere in the outer query), and
+ * rejects window functions and aggregates the merger lacks.
+ */
+static bool
+mp_survey(struct mergeplan *mp)
+{
+    const struct sp_select *sel = mp->sel;
+    size_t i;
+
+    mp->grouped = sel->has_group;
+    for (i = 0; i < sel->nitems; i++) {
+        if (!sel->items[i].star && !mp_survey_span(mp, &sel->items[i].expr)) {
+            return false;
+        }
+    }
+    for (i = 0; i < sel->norder; i++) {
+        if (!mp_survey_span(mp, &sel->order[i].expr)) {
+            return false;
+        }
+    }
+    return !sel->has_having || mp_survey_span(mp, &sel->having);
+}
+
+/* ", expr AS _sp_h0, ..." for the hidden columns, inserted after the select list. */
+static int
+mp_hidden_edit(struct mergeplan *mp, struct sp_edit *edit)
+{
+    size_t len = 0, used = 0, i;
+    char *buf;
+    int n;
+
+    for (i = 0; i < mp->nhidden; i++) {
+        len += mp->hidden[i].len + 32;
+    }
+    buf = sp_arena_alloc(mp->arena, len + 1);
+    if (buf == NULL) {
+        return SP_ENOMEM;
+    }
+    for (i = 0; i < mp->nhidden; i++) {
+        n = snprintf(buf + used, len + 1 - used, ", %.*s AS _sp_h%zu", (int)mp->hidden[i].len,
+                     mp->hidden[i].ptr, i);
+        used += (size_t)n;
+    }
+    edit->start = mp->sel->list_end;
+    edit->end = mp->sel->list_end;
+    edit->text = sp_str_make(buf, used);
+    return SP_OK;
+}
+
+/*
+ * The shard SQL edits: hidden columns after the select list, HAVING out,
+ * and LIMIT o+n (no offset) for plain queries or no LIMIT for grouped
+ * ones, which need every group. LIMIT n without an offset stays as it is.
+ */
+static int
+mp_edits(struct mergeplan *mp, struct sp_edit **edits, size_t *nedits)
+{
+    const struct sp_select *sel = mp->sel;
+    struct sp_edit *e;
+    uint64_t rows;
+    char *digits;
+    size_t n = 0;
+    int rc;
+
+    e = sp_arena_alloc(mp->arena, 3 * sizeof(*e));
+    digits = sp_arena_alloc(mp->arena, 24);
+    if (e == NULL || digits == NULL) {
+        return SP_ENOMEM;
+    }
+    if (mp->nhidden > 0) {
+        rc = mp_hidden_edit(mp, &e[n++]);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    if (sel->has_having && mp->grouped) {
+        e[n++] = (struct sp_edit){sel->having_cut, sel->having.end, SP_STR_NULL};
+    }
+    if (sel->has_limit && mp->grouped) {
+        e[n++] = (struct sp_edit){sel->limit_cut, sel->limit_end, SP_STR_NULL};
+    } else if (sel->has_limit && sel->offset > 0) {
+        rows = sel->limit > UINT64_MAX - sel->offset ? UINT64_MAX : sel->limit + sel->offset;
+        e[n++] = (struct sp_edit){sel->limit_start, sel->limit_end,
+                                  sp_str_make(digits, (size_t)snprintf(digits, 24, "%" PRIu64,
+                                                                       rows))};
+    }
+    *edits = e;
+    *nedits = n;
+    return SP_OK;
+}
+
+static bool
+mp_order_is_null(const struct sp_select *sel)
+{
+    const struct sp_token *tok = &sel->order[0].expr.at.tok;
+
+    return sel->norder == 1 && SP_TOKEN_IS(tok, "NULL") && tok->text.ptr + 4 == sel->order[0].expr.end;
+}
+
+/* Fills SPEC from the parsed query; the route is rejected on the way if needed. */
+static int
+mp_spec(struct mergeplan *mp, struct sp_merge_spec *spec)
+{
+    const struct sp_select *sel = mp->sel;
+    int rc;
+
+    rc = mp_items(mp);
+    if (rc != SP_OK || mp->route->kind == SP_PLAN_REJECT) {
+        return rc;
+    }
+
+    spec->grouped = mp->grouped;
+    if (sel->has_group) {
+        rc = mp_keys(mp, sel->group, sel->ngroup, true, &spec->group_keys);
+        if (rc != SP_OK || mp->route->kind == SP_PLAN_REJECT) {
+            return rc;
+        }
+        spec->ngroup_keys = sel->ngroup;
+    }
+
+    if (sel->has_order && !mp_order_is_null(sel)) {
+        rc = mp_keys(mp, sel->order, sel->norder, false, &spec->order_keys);
+        if (rc != SP_OK || mp->route->kind == SP_PLAN_REJECT) {
+            return rc;
+        }
+        spec->norder_keys = sel->norder;
+    } else if (sel->has_group && !sel->has_order) {
+        /* MariaDB returns groups sorted by the GROUP BY keys unless ORDER BY sets another order. */
+        spec->order_keys = spec->group_keys;
+        spec->norder_keys = spec->ngroup_keys;
+    }
+
+    if (sel->has_having && mp->grouped) {
+        rc = sp_having_parse(mp, &spec->having);
+        if (rc != SP_OK || mp->route->kind == SP_PLAN_REJECT) {
+            return rc;
+        }
+    }
+
+    spec->distinct = sel->distinct;
+    spec->has_limit = sel->has_limit;
+    spec->limit = sel->limit;
+    spec->offset = sel->offset;
+    spec->nhidden = (uint32_t)mp->nhidden;
+    spec->columns = mp->columns;
+    spec->ncolumns = mp->ncolumns;
+    return SP_OK;
+}
+
+int
+sp_mergeplan_build(struct sp_str text, struct sp_arena *arena, struct sp_route *route,
+                   struct sp_error *err, struct sp_edit **edits, size_t *nedits)
+{
+    struct mergeplan mp = {.arena = arena, .route = route, .err = err};
+    struct sp_merge_spec *spec;
+    struct sp_select *sel;
+    bool ordered;
+    int rc;
+
+    *edits = NULL;
+    *nedits = 0;
+    sel = sp_arena_alloc(arena, sizeof(*sel));
+    spec = sp_arena_alloc(arena, sizeof(*spec));
+    if (sel == NULL || spec == NULL) {
+        return SP_ENOMEM;
+    }
+    memset(spec, 0, sizeof(*spec));
+    rc = sp_select_parse(text, arena, sel, route, err);
+    if (rc != SP_OK || route->kind == SP_PLAN_REJECT) {
+        return rc;
+    }
+    mp.sel = sel;
+
+    if (!mp_survey(&mp)) {
+        return SP_OK;
+    }
+    ordered = sel->has_order && !mp_order_is_null(sel);
+    if (!ordered && !sel->has_limit && !sel->has_group && !sel->distinct && !mp.grouped) {
+        /* HAVING without grouping filters single rows, which each shard can do itself. */
+        route->kind = SP_PLAN_SCATTER_ROWS;
+        return SP_OK;
+    }
+
+    rc = mp_spec(&mp, spec);
+    if (rc != SP_OK || route->kind == SP_PLAN_REJECT) {
+        return rc;
+    }
+    rc = mp_edits(&mp, edits, nedits);
+    if (rc != SP_OK) {
+        return rc;
+    }
+    route->kind = SP_PLAN_SCATTER_MERGE;
+    route->merge = spec;
+    return SP_OK;
+}
