@@ -364,12 +364,18 @@ exec_leg_process_packets(struct sp_leg *leg)
 void
 exec_leg_process(struct sp_leg *leg)
 {
+    struct sp_session *s = leg->session;
+    uint64_t generation = s->ncommands;
+
     if (leg->processing) {
         return; /* a merge resumed this leg from inside its own processing */
     }
     leg->processing = true;
     exec_leg_process_packets(leg);
-    leg->processing = false;
+    /* When the command ended in there, LEG's memory belongs to the next command. */
+    if (s->ncommands == generation) {
+        leg->processing = false;
+    }
 }
 
 static int
