@@ -119,6 +119,29 @@ sp_token_is_word(const struct sp_token *tok, const char *word, size_t len)
 
 #define SP_TOKEN_IS(tok, word) sp_token_is_word((tok), (word), sizeof(word) - 1)
 
+/* An entry of a keyword list, for sp_token_is_word_in. */
+struct sp_keyword {
+    const char *word;
+    size_t len;
+};
+
+#define SP_KEYWORD(w) {(w), sizeof(w) - 1}
+#define SP_KEYWORDS_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether TOK is one of the N WORDS (case-insensitively, as MySQL reads keywords). */
+static inline bool
+sp_token_is_word_in(const struct sp_token *tok, const struct sp_keyword *words, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (sp_token_is_word(tok, words[i].word, words[i].len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* True when TOK is the operator OP, for example "=" or "<=>". */
 static inline bool
 sp_token_is_op(const struct sp_token *tok, const char *op, size_t len)

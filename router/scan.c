@@ -45,59 +45,52 @@ struct scan {
     enum sp_scan_join_kind next_join;  /* the join of the next reference recorded */
 };
 
-struct scan_word {
-    const char *word;
-    size_t len;
-};
-
-#define SCAN_WORD(w) {(w), sizeof(w) - 1}
-
 /* Words that end a table reference instead of being its alias. */
-static const struct scan_word scan_not_alias[] = {
-    SCAN_WORD("AS"),        SCAN_WORD("CROSS"),     SCAN_WORD("EXCEPT"),
-    SCAN_WORD("FETCH"),     SCAN_WORD("FOR"),       SCAN_WORD("FORCE"),
-    SCAN_WORD("FULL"),      SCAN_WORD("GROUP"),     SCAN_WORD("HAVING"),
-    SCAN_WORD("IGNORE"),    SCAN_WORD("INNER"),     SCAN_WORD("INTERSECT"),
-    SCAN_WORD("INTO"),      SCAN_WORD("JOIN"),      SCAN_WORD("LATERAL"),
-    SCAN_WORD("LEFT"),      SCAN_WORD("LIMIT"),     SCAN_WORD("LOCK"),
-    SCAN_WORD("NATURAL"),   SCAN_WORD("OFFSET"),    SCAN_WORD("ON"),
-    SCAN_WORD("ORDER"),     SCAN_WORD("OUTER"),     SCAN_WORD("PARTITION"),
-    SCAN_WORD("PROCEDURE"), SCAN_WORD("RETURNING"), SCAN_WORD("RIGHT"),
-    SCAN_WORD("SELECT"),    SCAN_WORD("SET"),       SCAN_WORD("STRAIGHT_JOIN"),
-    SCAN_WORD("UNION"),     SCAN_WORD("USE"),       SCAN_WORD("USING"),
-    SCAN_WORD("VALUE"),     SCAN_WORD("VALUES"),    SCAN_WORD("WHERE"),
-    SCAN_WORD("WINDOW"),    SCAN_WORD("WITH"),
+static const struct sp_keyword scan_not_alias[] = {
+    SP_KEYWORD("AS"),        SP_KEYWORD("CROSS"),     SP_KEYWORD("EXCEPT"),
+    SP_KEYWORD("FETCH"),     SP_KEYWORD("FOR"),       SP_KEYWORD("FORCE"),
+    SP_KEYWORD("FULL"),      SP_KEYWORD("GROUP"),     SP_KEYWORD("HAVING"),
+    SP_KEYWORD("IGNORE"),    SP_KEYWORD("INNER"),     SP_KEYWORD("INTERSECT"),
+    SP_KEYWORD("INTO"),      SP_KEYWORD("JOIN"),      SP_KEYWORD("LATERAL"),
+    SP_KEYWORD("LEFT"),      SP_KEYWORD("LIMIT"),     SP_KEYWORD("LOCK"),
+    SP_KEYWORD("NATURAL"),   SP_KEYWORD("OFFSET"),    SP_KEYWORD("ON"),
+    SP_KEYWORD("ORDER"),     SP_KEYWORD("OUTER"),     SP_KEYWORD("PARTITION"),
+    SP_KEYWORD("PROCEDURE"), SP_KEYWORD("RETURNING"), SP_KEYWORD("RIGHT"),
+    SP_KEYWORD("SELECT"),    SP_KEYWORD("SET"),       SP_KEYWORD("STRAIGHT_JOIN"),
+    SP_KEYWORD("UNION"),     SP_KEYWORD("USE"),       SP_KEYWORD("USING"),
+    SP_KEYWORD("VALUE"),     SP_KEYWORD("VALUES"),    SP_KEYWORD("WHERE"),
+    SP_KEYWORD("WINDOW"),    SP_KEYWORD("WITH"),
 };
 
 /* Select options: STRAIGHT_JOIN after them is an option, not a join. */
-static const struct scan_word scan_select_options[] = {
-    SCAN_WORD("SELECT"),          SCAN_WORD("ALL"),
-    SCAN_WORD("DISTINCT"),        SCAN_WORD("DISTINCTROW"),
-    SCAN_WORD("HIGH_PRIORITY"),   SCAN_WORD("SQL_SMALL_RESULT"),
-    SCAN_WORD("SQL_BIG_RESULT"),  SCAN_WORD("SQL_BUFFER_RESULT"),
-    SCAN_WORD("SQL_CACHE"),       SCAN_WORD("SQL_NO_CACHE"),
-    SCAN_WORD("SQL_CALC_FOUND_ROWS"),
+static const struct sp_keyword scan_select_options[] = {
+    SP_KEYWORD("SELECT"),          SP_KEYWORD("ALL"),
+    SP_KEYWORD("DISTINCT"),        SP_KEYWORD("DISTINCTROW"),
+    SP_KEYWORD("HIGH_PRIORITY"),   SP_KEYWORD("SQL_SMALL_RESULT"),
+    SP_KEYWORD("SQL_BIG_RESULT"),  SP_KEYWORD("SQL_BUFFER_RESULT"),
+    SP_KEYWORD("SQL_CACHE"),       SP_KEYWORD("SQL_NO_CACHE"),
+    SP_KEYWORD("SQL_CALC_FOUND_ROWS"),
 };
 
 /* Functions whose result depends on the backend connection that runs them. */
-static const struct scan_word scan_session_functions[] = {
-    SCAN_WORD("GET_LOCK"),      SCAN_WORD("RELEASE_LOCK"), SCAN_WORD("RELEASE_ALL_LOCKS"),
-    SCAN_WORD("LAST_INSERT_ID"), SCAN_WORD("FOUND_ROWS"),  SCAN_WORD("ROW_COUNT"),
-    SCAN_WORD("CONNECTION_ID"),
+static const struct sp_keyword scan_session_functions[] = {
+    SP_KEYWORD("GET_LOCK"),      SP_KEYWORD("RELEASE_LOCK"), SP_KEYWORD("RELEASE_ALL_LOCKS"),
+    SP_KEYWORD("LAST_INSERT_ID"), SP_KEYWORD("FOUND_ROWS"),  SP_KEYWORD("ROW_COUNT"),
+    SP_KEYWORD("CONNECTION_ID"),
 };
 
 /* Functions that take "x FROM y" arguments. */
-static const struct scan_word scan_from_functions[] = {
-    SCAN_WORD("EXTRACT"), SCAN_WORD("TRIM"),    SCAN_WORD("SUBSTRING"),
-    SCAN_WORD("SUBSTR"),  SCAN_WORD("MID"),     SCAN_WORD("OVERLAY"),
+static const struct sp_keyword scan_from_functions[] = {
+    SP_KEYWORD("EXTRACT"), SP_KEYWORD("TRIM"),    SP_KEYWORD("SUBSTRING"),
+    SP_KEYWORD("SUBSTR"),  SP_KEYWORD("MID"),     SP_KEYWORD("OVERLAY"),
 };
 
 struct scan_aggregate {
-    struct scan_word name;
+    struct sp_keyword name;
     const char *blocker;
 };
 
-#define SCAN_AGGREGATE(w) {SCAN_WORD(w), "aggregate function " w "()"}
+#define SCAN_AGGREGATE(w) {SP_KEYWORD(w), "aggregate function " w "()"}
 
 static const struct scan_aggregate scan_aggregates[] = {
     SCAN_AGGREGATE("COUNT"),       SCAN_AGGREGATE("SUM"),          SCAN_AGGREGATE("MIN"),
@@ -108,21 +101,6 @@ static const struct scan_aggregate scan_aggregates[] = {
     SCAN_AGGREGATE("BIT_XOR"),     SCAN_AGGREGATE("JSON_ARRAYAGG"),
     SCAN_AGGREGATE("JSON_OBJECTAGG"),
 };
-
-#define SCAN_COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static bool
-scan_word_in(const struct sp_token *tok, const struct scan_word *words, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (sp_token_is_word(tok, words[i].word, words[i].len)) {
-            return true;
-        }
-    }
-    return false;
-}
 
 static bool
 scan_is(const struct scan *s, const char *word, size_t len)
@@ -299,17 +277,17 @@ scan_open(struct scan *s, struct scan_paren paren)
     size_t i;
 
     if (prev->kind == SP_TOK_IDENT) {
-        if (scan_word_in(prev, scan_session_functions, SCAN_COUNT(scan_session_functions))) {
+        if (sp_token_is_word_in(prev, scan_session_functions, SP_KEYWORDS_COUNT(scan_session_functions))) {
             s->out->pins_session = true;
         }
-        for (i = 0; i < SCAN_COUNT(scan_aggregates); i++) {
+        for (i = 0; i < SP_KEYWORDS_COUNT(scan_aggregates); i++) {
             if (sp_token_is_word(prev, scan_aggregates[i].name.word, scan_aggregates[i].name.len)) {
                 scan_set_blocker(s, scan_aggregates[i].blocker);
                 break;
             }
         }
         paren.from_function =
-            scan_word_in(prev, scan_from_functions, SCAN_COUNT(scan_from_functions));
+            sp_token_is_word_in(prev, scan_from_functions, SP_KEYWORDS_COUNT(scan_from_functions));
     }
 
     if (s->depth < SCAN_MAX_DEPTH) {
@@ -432,7 +410,7 @@ scan_table_tail(struct scan *s, bool derived)
         }
     } else if (s->c.tok.kind == SP_TOK_QUOTED_IDENT
                || (s->c.tok.kind == SP_TOK_IDENT
-                   && !scan_word_in(&s->c.tok, scan_not_alias, SCAN_COUNT(scan_not_alias)))) {
+                   && !sp_token_is_word_in(&s->c.tok, scan_not_alias, SP_KEYWORDS_COUNT(scan_not_alias)))) {
         scan_alias(s);
     }
     s->alias_target = SIZE_MAX;
@@ -553,7 +531,7 @@ scan_table_keyword(struct scan *s)
     }
     if (SCAN_IS(s, "JOIN")
         || (SCAN_IS(s, "STRAIGHT_JOIN")
-            && !scan_word_in(&s->c.prev, scan_select_options, SCAN_COUNT(scan_select_options)))) {
+            && !sp_token_is_word_in(&s->c.prev, scan_select_options, SP_KEYWORDS_COUNT(scan_select_options)))) {
         s->next_join = SCAN_IS(s, "JOIN") ? s->outer_word : SP_SCAN_JOIN_INNER;
         s->outer_word = SP_SCAN_JOIN_INNER;
         scan_advance(s);

@@ -21,60 +21,39 @@ struct selparse {
     struct sp_error *err;
 };
 
-struct sel_word {
-    const char *word;
-    size_t len;
-};
-
-#define SEL_WORD(w) {(w), sizeof(w) - 1}
-#define SEL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Select options that may come between SELECT and the first item. */
-static const struct sel_word sel_options[] = {
-    SEL_WORD("ALL"),           SEL_WORD("HIGH_PRIORITY"),    SEL_WORD("STRAIGHT_JOIN"),
-    SEL_WORD("SQL_SMALL_RESULT"), SEL_WORD("SQL_BIG_RESULT"), SEL_WORD("SQL_BUFFER_RESULT"),
-    SEL_WORD("SQL_CACHE"),     SEL_WORD("SQL_NO_CACHE"),
+static const struct sp_keyword sel_options[] = {
+    SP_KEYWORD("ALL"),           SP_KEYWORD("HIGH_PRIORITY"),    SP_KEYWORD("STRAIGHT_JOIN"),
+    SP_KEYWORD("SQL_SMALL_RESULT"), SP_KEYWORD("SQL_BIG_RESULT"), SP_KEYWORD("SQL_BUFFER_RESULT"),
+    SP_KEYWORD("SQL_CACHE"),     SP_KEYWORD("SQL_NO_CACHE"),
 };
 
 /* Words after which an expression needs another operand, so a name after them is no alias. */
-static const struct sel_word sel_operand_words[] = {
-    SEL_WORD("AND"),     SEL_WORD("OR"),      SEL_WORD("NOT"),    SEL_WORD("XOR"),
-    SEL_WORD("IS"),      SEL_WORD("LIKE"),    SEL_WORD("IN"),     SEL_WORD("BETWEEN"),
-    SEL_WORD("CASE"),    SEL_WORD("WHEN"),    SEL_WORD("THEN"),   SEL_WORD("ELSE"),
-    SEL_WORD("DIV"),     SEL_WORD("MOD"),     SEL_WORD("BINARY"), SEL_WORD("INTERVAL"),
-    SEL_WORD("COLLATE"), SEL_WORD("ESCAPE"),  SEL_WORD("REGEXP"), SEL_WORD("RLIKE"),
-    SEL_WORD("SOUNDS"),  SEL_WORD("EXISTS"),  SEL_WORD("AS"),     SEL_WORD("DISTINCT"),
-    SEL_WORD("DATE"),    SEL_WORD("TIME"),    SEL_WORD("TIMESTAMP"),
+static const struct sp_keyword sel_operand_words[] = {
+    SP_KEYWORD("AND"),     SP_KEYWORD("OR"),      SP_KEYWORD("NOT"),    SP_KEYWORD("XOR"),
+    SP_KEYWORD("IS"),      SP_KEYWORD("LIKE"),    SP_KEYWORD("IN"),     SP_KEYWORD("BETWEEN"),
+    SP_KEYWORD("CASE"),    SP_KEYWORD("WHEN"),    SP_KEYWORD("THEN"),   SP_KEYWORD("ELSE"),
+    SP_KEYWORD("DIV"),     SP_KEYWORD("MOD"),     SP_KEYWORD("BINARY"), SP_KEYWORD("INTERVAL"),
+    SP_KEYWORD("COLLATE"), SP_KEYWORD("ESCAPE"),  SP_KEYWORD("REGEXP"), SP_KEYWORD("RLIKE"),
+    SP_KEYWORD("SOUNDS"),  SP_KEYWORD("EXISTS"),  SP_KEYWORD("AS"),     SP_KEYWORD("DISTINCT"),
+    SP_KEYWORD("DATE"),    SP_KEYWORD("TIME"),    SP_KEYWORD("TIMESTAMP"),
 };
 
 /* Words that end an expression themselves, so they are never an alias. */
-static const struct sel_word sel_closing_words[] = {
-    SEL_WORD("END"), SEL_WORD("NULL"), SEL_WORD("TRUE"), SEL_WORD("FALSE"), SEL_WORD("UNKNOWN"),
+static const struct sp_keyword sel_closing_words[] = {
+    SP_KEYWORD("END"), SP_KEYWORD("NULL"), SP_KEYWORD("TRUE"), SP_KEYWORD("FALSE"), SP_KEYWORD("UNKNOWN"),
 };
 
 /* Units after INTERVAL n, which end an expression too. */
-static const struct sel_word sel_interval_units[] = {
-    SEL_WORD("MICROSECOND"),        SEL_WORD("SECOND"),           SEL_WORD("MINUTE"),
-    SEL_WORD("HOUR"),               SEL_WORD("DAY"),              SEL_WORD("WEEK"),
-    SEL_WORD("MONTH"),              SEL_WORD("QUARTER"),          SEL_WORD("YEAR"),
-    SEL_WORD("SECOND_MICROSECOND"), SEL_WORD("MINUTE_MICROSECOND"), SEL_WORD("MINUTE_SECOND"),
-    SEL_WORD("HOUR_MICROSECOND"),   SEL_WORD("HOUR_SECOND"),      SEL_WORD("HOUR_MINUTE"),
-    SEL_WORD("DAY_MICROSECOND"),    SEL_WORD("DAY_SECOND"),       SEL_WORD("DAY_MINUTE"),
-    SEL_WORD("DAY_HOUR"),           SEL_WORD("YEAR_MONTH"),
+static const struct sp_keyword sel_interval_units[] = {
+    SP_KEYWORD("MICROSECOND"),        SP_KEYWORD("SECOND"),           SP_KEYWORD("MINUTE"),
+    SP_KEYWORD("HOUR"),               SP_KEYWORD("DAY"),              SP_KEYWORD("WEEK"),
+    SP_KEYWORD("MONTH"),              SP_KEYWORD("QUARTER"),          SP_KEYWORD("YEAR"),
+    SP_KEYWORD("SECOND_MICROSECOND"), SP_KEYWORD("MINUTE_MICROSECOND"), SP_KEYWORD("MINUTE_SECOND"),
+    SP_KEYWORD("HOUR_MICROSECOND"),   SP_KEYWORD("HOUR_SECOND"),      SP_KEYWORD("HOUR_MINUTE"),
+    SP_KEYWORD("DAY_MICROSECOND"),    SP_KEYWORD("DAY_SECOND"),       SP_KEYWORD("DAY_MINUTE"),
+    SP_KEYWORD("DAY_HOUR"),           SP_KEYWORD("YEAR_MONTH"),
 };
-
-static bool
-sel_word_in(const struct sp_token *tok, const struct sel_word *words, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (sp_token_is_word(tok, words[i].word, words[i].len)) {
-            return true;
-        }
-    }
-    return false;
-}
 
 static bool
 sel_at_end(const struct sp_token *tok)
@@ -153,7 +132,7 @@ sel_can_end_expression(const struct sp_token *tok)
 {
     switch (tok->kind) {
     case SP_TOK_IDENT:
-        return !sel_word_in(tok, sel_operand_words, SEL_COUNT(sel_operand_words));
+        return !sp_token_is_word_in(tok, sel_operand_words, SP_KEYWORDS_COUNT(sel_operand_words));
     case SP_TOK_QUOTED_IDENT:
     case SP_TOK_STRING:
     case SP_TOK_NUMBER:
@@ -188,11 +167,11 @@ sel_is_implicit_alias(const struct sp_token *before, const struct sp_token *last
     case SP_TOK_STRING:
         return !(before->kind == SP_TOK_IDENT && before->text.len > 0 && before->text.ptr[0] == '_');
     case SP_TOK_IDENT:
-        if (sel_word_in(last, sel_closing_words, SEL_COUNT(sel_closing_words))
-            || sel_word_in(last, sel_operand_words, SEL_COUNT(sel_operand_words))) {
+        if (sp_token_is_word_in(last, sel_closing_words, SP_KEYWORDS_COUNT(sel_closing_words))
+            || sp_token_is_word_in(last, sel_operand_words, SP_KEYWORDS_COUNT(sel_operand_words))) {
             return false;
         }
-        return !(has_interval && sel_word_in(last, sel_interval_units, SEL_COUNT(sel_interval_units)));
+        return !(has_interval && sp_token_is_word_in(last, sel_interval_units, SP_KEYWORDS_COUNT(sel_interval_units)));
     default:
         return false;
     }
@@ -483,7 +462,7 @@ sp_select_parse(struct sp_str text, struct sp_arena *arena, struct sp_select *ou
         } else if (SP_TOKEN_IS(tok, "SQL_CALC_FOUND_ROWS")) {
             sel_reject(&p, "SQL_CALC_FOUND_ROWS");
             return SP_OK;
-        } else if (!sel_word_in(tok, sel_options, SEL_COUNT(sel_options))) {
+        } else if (!sp_token_is_word_in(tok, sel_options, SP_KEYWORDS_COUNT(sel_options))) {
             break;
         }
         sp_token_cursor_advance(&p.c);
