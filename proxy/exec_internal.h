@@ -37,7 +37,7 @@ int exec_append_rows_end(struct sp_session *s, uint16_t status, uint16_t warning
 /* Records the ERR packet PAYLOAD as LEG's outcome. */
 void exec_leg_record_err(struct sp_leg *leg, const uint8_t *payload, size_t len);
 
-/* What to do with a packet of ROLE on a streamed plan (SINGLE, SCATTER_ROWS). */
+/* Decides the action for a packet of ROLE on a streamed plan (SINGLE, SCATTER_ROWS). */
 enum leg_action exec_stream_action(struct sp_leg *leg, enum sp_packet_role role, uint16_t status,
                                    uint16_t warnings);
 

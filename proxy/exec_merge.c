@@ -2,10 +2,10 @@
  * Merged SELECTs (SP_PLAN_SCATTER_MERGE): every leg's column definitions
  * and rows go into a struct sp_merger instead of to the client. The first
  * leg whose definitions are complete creates the merger and sends the
- * client the visible columns' definitions; merged rows go out as soon as
- * the merger can tell them; a leg whose queue in the merger is full waits
- * (its rows stay in the backend buffer, then in the socket) until the
- * merger has moved on.
+ * client the visible columns' definitions. Merged rows go out as soon as
+ * the merger can tell them. A leg whose queue in the merger is full waits
+ * until the merger has moved on, so its rows stay in the backend buffer
+ * and then in the socket.
  */
 #include <stdio.h>
 #include <string.h>
@@ -264,10 +264,10 @@ exec_merge_resume(struct sp_session *s)
     size_t i;
 
     /*
-     * One leg's rows can unblock another that comes before it (a leg that
-     * ends lets the merger drain a waiting leg's queue), so passes repeat
-     * until no leg consumes anything: no further read event may come when
-     * every row is already buffered.
+     * One leg's rows can unblock a leg that comes before it, as when a leg
+     * that ends lets the merger drain a waiting leg's queue. Passes repeat
+     * until no leg consumes anything, because no further read event comes
+     * once every row is already buffered.
      */
     while (progress) {
         progress = false;

@@ -1,6 +1,6 @@
 /*
- * What a plan's legs produce for the client: per-packet decisions for
- * streamed plans, and the single OK or ERR that merged plans return.
+ * Client-side results of a plan's legs: per-packet decisions for streamed
+ * plans, and the single OK or ERR that merged write plans return.
  */
 #include <stddef.h>
 #include <stdio.h>
