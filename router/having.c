@@ -402,8 +402,25 @@ having_comparison(struct having *h)
     }
     if (having_cmp_op(&h->c.tok, &op)) {
         sp_token_cursor_advance(&h->c);
+        if (op == SP_CMP_NULLSAFE_EQ && SP_TOKEN_IS(&h->c.tok, "NULL")) {
+            /* x <=> NULL is the NULL-safe test, true exactly when x IS NULL. */
+            sp_token_cursor_advance(&h->c);
+            return having_cmp(h, col, SP_CMP_IS_NULL, SP_STR_NULL, false);
+        }
         if (!having_operand_literal(h, &literal, &is_string, cond_start)) {
             return NULL;
+        }
+        if (is_string) {
+            /*
+             * The merged value would be compared with the literal byte by
+             * byte, not under the column's collation ('A' = 'a' is true for
+             * the server), so text comparisons are refused.
+             */
+            return having_reject(h,
+                                 "HAVING '%.*s' compares with a string literal, which a query "
+                                 "that spans several shards cannot do under the column's "
+                                 "collation yet",
+                                 cond_start, (size_t)(h->end - cond_start));
         }
         return having_cmp(h, col, op, literal, is_string);
     }

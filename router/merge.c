@@ -531,10 +531,23 @@ merge_setup_distinct(struct sp_merger *m)
             }
         }
     }
+    /* Plain visible columns that the router gave a weight for DISTINCT. */
+    for (size_t i = 0; i < m->spec->ncolumns; i++) {
+        const struct sp_merge_column *c = &m->spec->columns[i];
+        size_t col;
+
+        if (c->agg != SP_MERGE_AGG_NONE || c->weight_col == SP_MERGE_NO_COLUMN) {
+            continue;
+        }
+        col = sp_merge_resolve(m, c->col);
+        if (col < m->nvisible && merge_def_is_collated_string(&m->defs[col])) {
+            m->cols[col].distinct_src = sp_merge_resolve(m, c->weight_col);
+        }
+    }
     /*
-     * NOTE: a collated string column that is no sort or group key has no
-     * weight, so DISTINCT compares its bytes and keeps 'a' and 'A' apart
-     * where a case-insensitive server would return one row.
+     * NOTE: a collated string column without a weight (one inside SELECT *)
+     * is compared by its bytes, so DISTINCT keeps 'a' and 'A' apart where a
+     * case-insensitive server would return one row.
      */
     m->distinct_adjacent = m->mode == SP_MERGE_MODE_STREAM && merge_order_covers_visible(m);
 }

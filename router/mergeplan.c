@@ -280,7 +280,7 @@ mp_aggregate(struct mergeplan *mp, int32_t col, struct sp_str expr, const struct
     switch (call->agg) {
     case SP_MERGE_AGG_MIN:
     case SP_MERGE_AGG_MAX:
-        rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(", expr, ")"), &weight);
+        rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", expr, "))"), &weight);
         if (rc != SP_OK) {
             return rc;
         }
@@ -316,7 +316,12 @@ mp_aggregate(struct mergeplan *mp, int32_t col, struct sp_str expr, const struct
 
 /*
  * Makes COL (SP_MERGE_NO_COLUMN: a new hidden column for EXPR) a plain
- * value, and gives it a hidden WEIGHT_STRING(EXPR) for sorting.
+ * value, and gives it a hidden WEIGHT_STRING(RTRIM(EXPR)) for sorting.
+ * RTRIM because WEIGHT_STRING() keeps trailing spaces (MariaDB 10.11:
+ * 'a ' weighs 00410020, 'a' 0041) while PAD SPACE collations, the default
+ * ones, compare 'a ' equal to 'a'.
+ * NOTE: under a NO PAD collation (utf8mb4_nopad_bin, *_nopad_ci) trailing
+ * spaces matter, and RTRIM makes the merge treat 'a ' and 'a' as equal.
  */
 static int
 mp_plain(struct mergeplan *mp, int32_t col, struct sp_str expr, struct mergeplan_ref *ref)
@@ -336,7 +341,7 @@ mp_plain(struct mergeplan *mp, int32_t col, struct sp_str expr, struct mergeplan
         }
     }
     ref->col = col;
-    return mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(", expr, ")"), &ref->weight_col);
+    return mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", expr, "))"), &ref->weight_col);
 }
 
 static void
@@ -616,6 +621,14 @@ mp_items(struct mergeplan *mp)
             return SP_OK;
         } else if (mp->grouped && item->col >= 0) {
             rc = mp_column(mp, item->col, SP_MERGE_AGG_NONE, SP_MERGE_NO_COLUMN);
+        } else if (mp->sel->distinct && item->col >= 0) {
+            int32_t weight;
+
+            /* DISTINCT compares strings under their collation: 'a' and 'A' are one value. */
+            rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", text, "))"), &weight);
+            if (rc == SP_OK) {
+                rc = mp_column(mp, item->col, SP_MERGE_AGG_NONE, weight);
+            }
         } else {
             rc = SP_OK;
         }

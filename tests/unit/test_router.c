@@ -998,10 +998,10 @@ merge_rewrite_keeps_text(void **state)
     assert_int_equal(plan.kind, SP_PLAN_SCATTER_MERGE);
     assert_int_equal(plan.ntargets, 2);
     check_target(&plan, 0, 0,
-                 "/* report */ SELECT c,\n  COUNT(*) AS n, WEIGHT_STRING(c) AS _sp_h0 -- per c\n"
+                 "/* report */ SELECT c,\n  COUNT(*) AS n, WEIGHT_STRING(RTRIM(c)) AS _sp_h0 -- per c\n"
                  "FROM sbtest1\nWHERE id IN (4, 7)\nGROUP BY c\nORDER BY n DESC; # done");
     check_target(&plan, 1, 2,
-                 "/* report */ SELECT c,\n  COUNT(*) AS n, WEIGHT_STRING(c) AS _sp_h0 -- per c\n"
+                 "/* report */ SELECT c,\n  COUNT(*) AS n, WEIGHT_STRING(RTRIM(c)) AS _sp_h0 -- per c\n"
                  "FROM sbtest1\nWHERE id IN (2)\nGROUP BY c\nORDER BY n DESC; # done");
     assert_true(plan.merge->has_limit);
     assert_int_equal(plan.merge->limit, 10);

@@ -72,3 +72,8 @@ SELECT COUNT(*), MIN(id), MAX(id) FROM orders GROUP BY tag
 @ordered SELECT customer_id, COUNT(*) FROM orders GROUP BY customer_id ORDER BY customer_id LIMIT 20 OFFSET 10
 @ordered SELECT k, COUNT(*) AS n FROM sbtest1 GROUP BY k ORDER BY n DESC, k LIMIT 5
 @count-only SELECT status, COUNT(*) FROM orders GROUP BY status LIMIT 3
+
+-- Groups of collation-equal strings, trailing spaces included, across two keys: only the
+-- number of groups is compared, since the spelling each group shows is not defined.
+@count-only SELECT name, tier, COUNT(*) FROM customers GROUP BY name, tier
+@count-only SELECT tier, name, COUNT(*) FROM customers GROUP BY tier, name ORDER BY tier DESC, name DESC

@@ -47,3 +47,11 @@ SELECT COUNT(DISTINCT category) FROM items_by_code
 @ordered SELECT status, COUNT(DISTINCT tag) FROM orders GROUP BY status ORDER BY status
 @ordered SELECT kind, COUNT(DISTINCT user_id) FROM events GROUP BY kind ORDER BY kind
 SELECT SUM(DISTINCT qty), AVG(DISTINCT qty) FROM orders
+
+-- Collation-equal values are one DISTINCT value ('alice', 'Alice', 'ALICE'; 'padded ' and
+-- ' padded' differ, 'padded ' and 'padded' would not). Which spelling the server shows is not
+-- defined, so only the row count is compared.
+@count-only SELECT DISTINCT name FROM customers
+@count-only SELECT DISTINCT name, tier FROM customers
+@count-only SELECT DISTINCT name FROM customers WHERE name LIKE '%padded%'
+@count-only SELECT DISTINCT tag FROM orders
