@@ -52,16 +52,9 @@ ROOT=$(cd "$HERE/../.." && pwd)
 CLUSTER="$ROOT/scripts/cluster.sh"
 DIFFTEST="$HERE/difftest.py"
 
-# Debian's python3-pymysql and python3-xxhash belong to /usr/bin/python3,
-# which another python3 earlier in PATH cannot import from.
-PYTHON=""
-for candidate in /usr/bin/python3 python3; do
-    if "$candidate" -c 'import pymysql, xxhash' 2>/dev/null; then
-        PYTHON=$candidate
-        break
-    fi
-done
-[[ -n "$PYTHON" ]] || die "no python3 with the pymysql and xxhash modules; install python3-pymysql python3-xxhash"
+# shellcheck source=tests/lib.sh
+source "$ROOT/tests/lib.sh"
+sp_find_python || die "no python3 with the pymysql and xxhash modules; install python3-pymysql python3-xxhash"
 export PYTHONDONTWRITEBYTECODE=1
 # Show each case's report as it happens, not when the pipe buffer fills.
 export PYTHONUNBUFFERED=1
@@ -142,43 +135,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A SIGKILL (ctest kills a test that exceeds its TIMEOUT) skips the EXIT trap.
-# A watcher outside this process tree then stops what this run started. It
-# acts only while WORK/watch-armed exists, which cleanup removes first.
-start_watcher() {
-    touch "$WORK/watch-armed"
-    (
-        # shellcheck disable=SC2016  # expanded by the inner bash
-        setsid bash -c '
-            parent=$1 work=$2 cluster=$3
-            while kill -0 "$parent" 2>/dev/null; do
-                sleep 2
-            done
-            [[ -e "$work/watch-armed" ]] || exit 0
-            pid=$(cat "$work/proxy.pid" 2>/dev/null) || pid=""
-            if [[ -n "$pid" ]] && tr "\0" " " <"/proc/$pid/cmdline" 2>/dev/null | grep -q -F "$work/proxy-"; then
-                kill -KILL "$pid"
-            fi
-            "$cluster" stop "$work/cluster"
-            rm -rf "$work"
-        ' watcher "$$" "$WORK" "$CLUSTER" </dev/null >/dev/null 2>&1 &
-    )
-}
-start_watcher
-
-# Print COUNT loopback ports that were free a moment ago. All sockets are
-# bound before any is closed, so the ports differ from each other.
-free_ports() {
-    "$PYTHON" - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-}
+sp_start_watcher "$WORK" "$CLUSTER" "$WORK/proxy-"
 
 # Wait until the proxy sends a HandshakeV10 greeting. Fails with a message
 # when the proxy exits first (a rejected config, for example) or times out.
@@ -305,7 +262,7 @@ run_layout() {
         record_failure "$layout" "dropping the tables on the shards failed"
 }
 
-read -r proxy_port ref_port shard_ports <<<"$(free_ports $((SHARD_COUNT + 2)))"
+read -r proxy_port ref_port shard_ports <<<"$(sp_free_ports $((SHARD_COUNT + 2)))"
 read -r -a shard_port_list <<<"$shard_ports"
 shard_ports_csv=$(IFS=,; echo "${shard_port_list[*]}")
 echo "run.sh: work directory $WORK; reference on port $ref_port;" \

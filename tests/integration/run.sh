@@ -33,16 +33,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CLUSTER="$ROOT/scripts/cluster.sh"
 
-# Debian's python3-pymysql and python3-xxhash belong to /usr/bin/python3,
-# which another python3 earlier in PATH cannot import from.
-PYTHON=""
-for candidate in /usr/bin/python3 python3; do
-    if "$candidate" -c 'import pymysql, xxhash' 2>/dev/null; then
-        PYTHON=$candidate
-        break
-    fi
-done
-[[ -n "$PYTHON" ]] || die "no python3 with the pymysql and xxhash modules; install python3-pymysql python3-xxhash"
+# shellcheck source=tests/lib.sh
+source "$ROOT/tests/lib.sh"
+sp_find_python || die "no python3 with the pymysql and xxhash modules; install python3-pymysql python3-xxhash"
 # Keep __pycache__ out of the source tree.
 export PYTHONDONTWRITEBYTECODE=1
 
@@ -97,43 +90,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A SIGKILL (ctest kills a test that exceeds its TIMEOUT) skips the EXIT trap.
-# A watcher outside this process tree then stops what this run started. It
-# acts only while WORK/watch-armed exists, which cleanup removes first.
-start_watcher() {
-    touch "$WORK/watch-armed"
-    (
-        # shellcheck disable=SC2016  # expanded by the inner bash
-        setsid bash -c '
-            parent=$1 work=$2 cluster=$3
-            while kill -0 "$parent" 2>/dev/null; do
-                sleep 2
-            done
-            [[ -e "$work/watch-armed" ]] || exit 0
-            pid=$(cat "$work/proxy.pid" 2>/dev/null) || pid=""
-            if [[ -n "$pid" ]] && tr "\0" " " <"/proc/$pid/cmdline" 2>/dev/null | grep -q -F "$work/proxy.json"; then
-                kill -KILL "$pid"
-            fi
-            "$cluster" stop "$work/cluster"
-            rm -rf "$work"
-        ' watcher "$$" "$WORK" "$CLUSTER" </dev/null >/dev/null 2>&1 &
-    )
-}
-start_watcher
-
-# Print COUNT loopback ports that were free a moment ago. All sockets are
-# bound before any is closed, so the ports differ from each other.
-free_ports() {
-    "$PYTHON" - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-}
+sp_start_watcher "$WORK" "$CLUSTER" "$WORK/proxy.json"
 
 write_config() {
     cat >"$CONFIG" <<JSON
@@ -224,7 +181,7 @@ check_sanitizer_reports() {
     fi
 }
 
-read -r proxy_port shard0_port shard1_port <<<"$(free_ports 3)"
+read -r proxy_port shard0_port shard1_port <<<"$(sp_free_ports 3)"
 echo "run.sh: work directory $WORK; shards on ports $shard0_port, $shard1_port; proxy on $proxy_port"
 
 "$CLUSTER" start "$WORK/cluster" "$shard0_port" "$shard1_port"
