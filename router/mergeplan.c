@@ -740,7 +740,7 @@ mp_edits(struct mergeplan *mp, struct sp_edit **edits, size_t *nedits)
             return rc;
         }
     }
-    if (sel->has_having && mp->grouped) {
+    if (sel->has_having && mp->grouped && !mp->having_on_shards) {
         e[n++] = (struct sp_edit){sel->having_cut, sel->having.end, SP_STR_NULL};
     }
     if (sel->has_limit && mp->grouped) {
@@ -765,6 +765,41 @@ mp_order_is_null(const struct sp_select *sel)
 }
 
 /* Fills SPEC from the parsed query; the route is rejected on the way if needed. */
+/*
+ * Whether HAVING uses no aggregate, directly or through a select-list
+ * alias, and no subquery: then it depends on the group keys only.
+ */
+static bool
+mp_having_on_keys_only(const struct mergeplan *mp)
+{
+    const struct sp_select *sel = mp->sel;
+    struct sp_token_cursor c = sel->having.at;
+    struct mp_contents contents;
+    size_t i;
+
+    mp_inspect(&sel->having, &contents);
+    if (contents.aggregate || contents.unsupported != NULL || contents.window ||
+        contents.subquery || contents.rand) {
+        return false;
+    }
+    while (mp_in_span(&c, &sel->having)) {
+        for (i = 0; i < sel->nitems; i++) {
+            const struct sp_select_item *item = &sel->items[i];
+            struct mp_contents item_contents;
+
+            if (item->alias.kind == SP_TOK_EOF || !sp_router_same_name(&c.tok, &item->alias)) {
+                continue;
+            }
+            mp_inspect(&item->expr, &item_contents);
+            if (item_contents.aggregate || item_contents.unsupported != NULL) {
+                return false;
+            }
+        }
+        sp_token_cursor_advance(&c);
+    }
+    return true;
+}
+
 static int
 mp_spec(struct mergeplan *mp, struct sp_merge_spec *spec)
 {
@@ -797,7 +832,14 @@ mp_spec(struct mergeplan *mp, struct sp_merge_spec *spec)
         spec->norder_keys = spec->ngroup_keys;
     }
 
-    if (sel->has_having && mp->grouped) {
+    if (sel->has_having && mp->grouped && mp_having_on_keys_only(mp)) {
+        /*
+         * A condition on group keys alone is true or false for a whole group,
+         * so each shard can apply it to its partial groups, under the
+         * column's collation ('a' = 'A'), which a merged comparison could not.
+         */
+        mp->having_on_shards = true;
+    } else if (sel->has_having && mp->grouped) {
         rc = sp_having_parse(mp, &spec->having);
         if (rc != SP_OK || mp->route->kind == SP_PLAN_REJECT) {
             return rc;

@@ -33,6 +33,7 @@ struct mergeplan {
     struct sp_error *err;
     const struct sp_select *sel;
     bool grouped;
+    bool having_on_shards;          /* HAVING names group keys only: the shards apply it */
 
     struct sp_str *hidden;          /* expression text of each hidden column */
     size_t nhidden;

@@ -77,3 +77,8 @@ SELECT COUNT(*), MIN(id), MAX(id) FROM orders GROUP BY tag
 -- number of groups is compared, since the spelling each group shows is not defined.
 @count-only SELECT name, tier, COUNT(*) FROM customers GROUP BY name, tier
 @count-only SELECT tier, name, COUNT(*) FROM customers GROUP BY tier, name ORDER BY tier DESC, name DESC
+
+-- HAVING on group keys alone runs on the shards, under the column's collation.
+@ordered SELECT tier, COUNT(*) FROM customers GROUP BY tier HAVING tier = 'SILVER' ORDER BY tier
+@ordered SELECT tier, COUNT(*) AS n FROM customers GROUP BY tier HAVING tier <> 'gold' AND n > 1 ORDER BY tier
+@ordered SELECT status, SUM(qty) FROM orders GROUP BY status HAVING status LIKE 'p%' ORDER BY status
