@@ -287,6 +287,79 @@ merge_distinct_seen(struct sp_merger *m, struct sp_merge_view row, struct sp_err
     return SP_OK;
 }
 
+/* COUNT(DISTINCT): adds the row's key (its weight for collated strings) to the set. */
+static int
+merge_count_push(struct sp_merger *m, struct sp_error *err)
+{
+    const struct sp_merge_keyref *k = &m->count_key;
+    struct sp_merge_entry *e;
+    struct sp_str v;
+    uint64_t hash;
+    int rc;
+
+    if (m->row_nulls[k->col]) {
+        return SP_OK; /* COUNT(DISTINCT) ignores NULL */
+    }
+    v = m->row_vals[k->weight != SP_MERGE_NONE ? k->weight : k->col];
+    sp_buf_reset(&m->key, 64 * 1024);
+    rc = sp_merge_key_append(&m->key, false, v);
+    if (rc != SP_OK) {
+        return sp_merge_fail(m, rc, err, "out of memory while counting distinct values");
+    }
+    hash = sp_merge_hash(m->key.data, m->key.len);
+    if (sp_merge_table_find(&m->seen, hash, m->key.data, m->key.len) != NULL) {
+        return SP_OK;
+    }
+    if (m->seen.count >= m->max_rows) {
+        return sp_merge_fail(m, SP_ERANGE, err,
+                             "cross-shard COUNT(DISTINCT) has more than max_merge_rows (%zu) "
+                             "distinct values; raise max_merge_rows or narrow the query",
+                             m->max_rows);
+    }
+    e = malloc(sizeof(*e) + m->key.len);
+    if (e == NULL) {
+        return sp_merge_fail(m, SP_ENOMEM, err, "out of memory while counting distinct values");
+    }
+    memcpy(e + 1, m->key.data, m->key.len);
+    e->hash = hash;
+    e->key = (const uint8_t *)(e + 1);
+    e->keylen = m->key.len;
+    rc = sp_merge_table_insert(&m->seen, e);
+    if (rc != SP_OK) {
+        free(e);
+        return sp_merge_fail(m, rc, err, "out of memory while counting distinct values");
+    }
+    return SP_OK;
+}
+
+/* COUNT(DISTINCT): the one result row, once every shard is done. */
+static int
+merge_count_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err)
+{
+    char digits[24];
+    struct sp_str count;
+    size_t i;
+    int rc;
+
+    if (m->count_sent) {
+        return SP_ENOTFOUND;
+    }
+    if (m->nlegs_done < m->nlegs) {
+        return SP_EAGAIN;
+    }
+    count = sp_str_make(digits, (size_t)snprintf(digits, sizeof(digits), "%zu", m->seen.count));
+    for (i = 0; i < m->nvisible; i++) {
+        m->row_vals[i] = count;
+        m->row_nulls[i] = false;
+    }
+    rc = sp_text_row_build(out, m->nvisible, m->row_vals, m->row_nulls);
+    if (rc != SP_OK) {
+        return sp_merge_fail(m, rc, err, "out of memory while building the COUNT(DISTINCT) row");
+    }
+    m->count_sent = true;
+    return SP_OK;
+}
+
 static void
 merge_seen_free(struct sp_merge_table *t)
 {
@@ -617,7 +690,22 @@ merge_setup(struct sp_merger *m, const struct sp_merge_spec *spec, struct sp_err
         }
     }
 
-    if (spec->grouped) {
+    if (spec->count_distinct) {
+        if (spec->grouped || !merge_ref_valid(spec->count_key.col, m->nvisible, m->ndefs) ||
+            (spec->count_key.weight_col != SP_MERGE_NO_COLUMN &&
+             !merge_ref_valid(spec->count_key.weight_col, m->nvisible, m->ndefs))) {
+            sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
+                         "merge spec: COUNT(DISTINCT) key outside the %zu shard columns",
+                         m->ndefs);
+            return SP_EINVAL;
+        }
+        m->mode = SP_MERGE_MODE_COUNT;
+        m->count_key.col = sp_merge_resolve(m, spec->count_key.col);
+        m->count_key.weight = spec->count_key.weight_col == SP_MERGE_NO_COLUMN ||
+                                      !merge_def_is_collated_string(&m->defs[m->count_key.col])
+                                  ? SP_MERGE_NONE
+                                  : sp_merge_resolve(m, spec->count_key.weight_col);
+    } else if (spec->grouped) {
         m->mode = SP_MERGE_MODE_GROUPED;
     } else if (m->norder > 0) {
         m->mode = SP_MERGE_MODE_STREAM;
@@ -823,11 +911,14 @@ sp_merger_push_row(struct sp_merger *m, size_t leg, const uint8_t *payload, size
         return SP_OK;
     }
 
-    if (m->mode == SP_MERGE_MODE_GROUPED) {
+    if (m->mode == SP_MERGE_MODE_GROUPED || m->mode == SP_MERGE_MODE_COUNT) {
         rc = sp_text_row_parse(payload, len, m->ndefs, m->row_vals, m->row_nulls);
         if (rc != SP_OK) {
             return sp_merge_fail(m, rc, err, "shard leg %zu sent a row without its %zu columns",
                                  leg, m->ndefs);
+        }
+        if (m->mode == SP_MERGE_MODE_COUNT) {
+            return merge_count_push(m, err);
         }
         return sp_merge_group_push(m, (struct sp_merge_view){m->row_vals, m->row_nulls}, err);
     }
@@ -940,6 +1031,9 @@ sp_merger_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err)
     }
     if (m->mode == SP_MERGE_MODE_GROUPED) {
         return sp_merge_group_next(m, out, err);
+    }
+    if (m->mode == SP_MERGE_MODE_COUNT) {
+        return merge_count_next(m, out, err);
     }
 
     while (!emitted) {

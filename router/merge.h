@@ -110,6 +110,16 @@ struct sp_merge_spec {
 
     bool distinct;                  /* SELECT DISTINCT over the visible columns */
 
+    /*
+     * COUNT(DISTINCT expr) without GROUP BY: every shard returns one row per
+     * distinct value of expr (its SQL groups by expr), with the value in
+     * count_key.col and its weight in count_key.weight_col. The merge returns
+     * one row whose visible columns all hold the number of distinct non-NULL
+     * keys over all shards.
+     */
+    bool count_distinct;
+    struct sp_merge_key count_key;
+
     bool has_limit;
     uint64_t limit;
     uint64_t offset;

@@ -28,7 +28,8 @@
 enum sp_merge_mode {
     SP_MERGE_MODE_PASS,    /* no grouping, no order: arrival order */
     SP_MERGE_MODE_STREAM,  /* no grouping, ordered: k-way merge of sorted legs */
-    SP_MERGE_MODE_GROUPED  /* GROUP BY or aggregates: buffer groups, then sort */
+    SP_MERGE_MODE_GROUPED, /* GROUP BY or aggregates: buffer groups, then sort */
+    SP_MERGE_MODE_COUNT    /* COUNT(DISTINCT expr): a set of keys, then one row */
 };
 
 /* Contribution of a shard column to a merged group. */
@@ -130,6 +131,8 @@ struct sp_merger {
     uint64_t emitted;
 
     /* SP_MERGE_MODE_GROUPED */
+    struct sp_merge_keyref count_key; /* SP_MERGE_MODE_COUNT */
+    bool count_sent;
     struct sp_str *row_vals;    /* the row being merged into its group */
     bool *row_nulls;
     struct sp_merge_table groups;

@@ -688,6 +688,129 @@ mp_survey(struct mergeplan *mp)
     return !sel->has_having || mp_survey_span(mp, &sel->having);
 }
 
+/*
+ * The argument of COUNT(DISTINCT arg) in ARGS ("DISTINCT arg"), when it is a
+ * single expression (no comma at its top level).
+ */
+static bool
+mp_distinct_argument(struct sp_str args, struct sp_str *arg)
+{
+    struct sp_token_cursor c;
+    const char *start = NULL, *end = NULL;
+    int depth = 0;
+
+    sp_token_cursor_init(&c, args.ptr, args.len);
+    if (!SP_TOKEN_IS(&c.tok, "DISTINCT")) {
+        return false;
+    }
+    sp_token_cursor_advance(&c);
+    while (c.tok.kind != SP_TOK_EOF) {
+        if (c.tok.kind == SP_TOK_ERROR || c.tok.kind == SP_TOK_SEMICOLON ||
+            (depth == 0 && c.tok.kind == SP_TOK_COMMA)) {
+            return false;
+        }
+        depth += c.tok.kind == SP_TOK_LPAREN ? 1 : c.tok.kind == SP_TOK_RPAREN ? -1 : 0;
+        if (start == NULL) {
+            start = c.tok.text.ptr;
+        }
+        end = c.tok.text.ptr + c.tok.text.len;
+        sp_token_cursor_advance(&c);
+    }
+    if (start == NULL || depth != 0) {
+        return false;
+    }
+    *arg = sp_str_make(start, (size_t)(end - start));
+    return true;
+}
+
+/*
+ * Whether the query is SELECT COUNT(DISTINCT arg)[, COUNT(DISTINCT arg)...]
+ * over one and the same arg, with no GROUP BY, HAVING, ORDER BY, LIMIT or
+ * DISTINCT: then every shard can return its distinct values (GROUP BY arg)
+ * and the merge counts them. Stores arg and the end of the statement's last
+ * token, where GROUP BY goes.
+ */
+static bool
+mp_count_distinct_shape(const struct mergeplan *mp, struct sp_str text, struct sp_str *arg,
+                        const char **statement_end)
+{
+    const struct sp_select *sel = mp->sel;
+    struct sp_token_cursor c;
+    struct mp_call call;
+    struct sp_str this;
+    size_t i;
+
+    if (sel->has_group || sel->has_having || sel->has_order || sel->has_limit ||
+        sel->distinct || sel->nitems == 0) {
+        return false;
+    }
+    for (i = 0; i < sel->nitems; i++) {
+        const struct sp_select_item *item = &sel->items[i];
+
+        if (item->star || !mp_call_of(&item->expr, &call) || call.agg != SP_MERGE_AGG_COUNT ||
+            !call.distinct || !mp_distinct_argument(call.args, &this)) {
+            return false;
+        }
+        if (i > 0 && !sp_str_eq(this, *arg)) {
+            return false; /* several arguments would need several GROUP BYs */
+        }
+        *arg = this;
+    }
+
+    /* GROUP BY goes after the last token, before a trailing comment or ';'. */
+    *statement_end = NULL;
+    sp_token_cursor_init(&c, text.ptr, text.len);
+    while (c.tok.kind != SP_TOK_EOF && c.tok.kind != SP_TOK_ERROR &&
+           c.tok.kind != SP_TOK_SEMICOLON) {
+        *statement_end = c.tok.text.ptr + c.tok.text.len;
+        sp_token_cursor_advance(&c);
+    }
+    return *statement_end != NULL && c.tok.kind != SP_TOK_ERROR;
+}
+
+static int mp_hidden_edit(struct mergeplan *mp, struct sp_edit *edit);
+
+/* Plans COUNT(DISTINCT ARG): the shards group by ARG and the merge counts the keys. */
+static int
+mp_count_distinct(struct mergeplan *mp, struct sp_merge_spec *spec, struct sp_str arg,
+                  const char *statement_end, struct sp_edit **edits, size_t *nedits)
+{
+    struct sp_str group_by = mp_text(mp, " GROUP BY ", arg, "");
+    struct sp_edit *e;
+    int32_t key, weight;
+    int rc;
+
+    if (group_by.ptr == NULL) {
+        return SP_ENOMEM;
+    }
+    rc = mp_hidden(mp, arg, &key);
+    if (rc == SP_OK) {
+        rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", arg, "))"), &weight);
+    }
+    if (rc != SP_OK) {
+        return rc;
+    }
+
+    e = sp_arena_alloc(mp->arena, 2 * sizeof(*e));
+    if (e == NULL) {
+        return SP_ENOMEM;
+    }
+    rc = mp_hidden_edit(mp, &e[0]);
+    if (rc != SP_OK) {
+        return rc;
+    }
+    e[1] = (struct sp_edit){statement_end, statement_end, group_by};
+
+    spec->count_distinct = true;
+    spec->count_key = (struct sp_merge_key){.col = key, .weight_col = weight, .desc = false};
+    spec->nhidden = (uint32_t)mp->nhidden;
+    *edits = e;
+    *nedits = 2;
+    mp->route->kind = SP_PLAN_SCATTER_MERGE;
+    mp->route->merge = spec;
+    return SP_OK;
+}
+
 /* ", expr AS _sp_h0, ..." for the hidden columns, inserted after the select list. */
 static int
 mp_hidden_edit(struct mergeplan *mp, struct sp_edit *edit)
@@ -861,6 +984,8 @@ sp_mergeplan_build(struct sp_str text, struct sp_arena *arena, struct sp_route *
                    struct sp_error *err, struct sp_edit **edits, size_t *nedits)
 {
     struct mergeplan mp = {.arena = arena, .route = route, .err = err};
+    struct sp_str count_expr;
+    const char *statement_end;
     struct sp_merge_spec *spec;
     struct sp_select *sel;
     bool ordered;
@@ -882,6 +1007,9 @@ sp_mergeplan_build(struct sp_str text, struct sp_arena *arena, struct sp_route *
 
     if (!mp_survey(&mp)) {
         return SP_OK;
+    }
+    if (mp_count_distinct_shape(&mp, text, &count_expr, &statement_end)) {
+        return mp_count_distinct(&mp, spec, count_expr, statement_end, edits, nedits);
     }
     ordered = sel->has_order && !mp_order_is_null(sel);
     if (!ordered && !sel->has_limit && !sel->has_group && !sel->distinct && !mp.grouped) {

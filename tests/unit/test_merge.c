@@ -1035,6 +1035,40 @@ keyless_spec(struct sp_merge_column *cols)
     return (struct sp_merge_spec){.nhidden = 3, .columns = cols, .ncolumns = 4, .grouped = true};
 }
 
+/*
+ * COUNT(DISTINCT g): each shard ran ... GROUP BY g and returns one row per
+ * value: COUNT(DISTINCT g), g, WEIGHT_STRING(RTRIM(g)). 'a' and 'A' weigh the
+ * same under utf8mb4_general_ci (0041), so they are one value; NULL is none.
+ */
+static void
+count_distinct_across_shards(void **state)
+{
+    struct sp_column_def defs[] = {coldef(T_LONGLONG, CS_BINARY, 0, 0),
+                                   coldef(T_VAR_STRING, CS_GENERAL_CI, 0, 0),
+                                   coldef(T_VAR_STRING, CS_BINARY, 0, 0)};
+    struct sp_merge_spec spec = {.nhidden = 2, .count_distinct = true,
+                                 .count_key = key(-1, -2, false)};
+    struct sp_merger *m = create(&spec, defs, 3, 2, 100);
+
+    PUSH(m, 3, 0, "1", "a", "hex:0041");
+    PUSH(m, 3, 0, "1", "b", "hex:0042");
+    PUSH(m, 3, 0, "0", SQL_NULL, SQL_NULL);
+    assert_next_status(m, SP_EAGAIN);
+    PUSH(m, 3, 1, "1", "A", "hex:0041");
+    PUSH(m, 3, 1, "1", "c", "hex:0043");
+    done_all(m, 2);
+    assert_next(m, "3");
+    assert_next_status(m, SP_ENOTFOUND);
+    sp_merger_destroy(m);
+
+    /* No shard has a row (WHERE matched nothing): the count is 0. */
+    m = create(&spec, defs, 3, 2, 100);
+    done_all(m, 2);
+    assert_next(m, "0");
+    assert_next_status(m, SP_ENOTFOUND);
+    sp_merger_destroy(m);
+}
+
 static void
 keyless_with_empty_shards(void **state)
 {
@@ -1481,6 +1515,7 @@ main(void)
         cmocka_unit_test(group_key_descending),
         cmocka_unit_test(group_by_collated_string),
         cmocka_unit_test(group_min_max_by_weight),
+        cmocka_unit_test(count_distinct_across_shards),
         cmocka_unit_test(keyless_with_empty_shards),
         cmocka_unit_test(keyless_all_shards_empty),
         cmocka_unit_test(keyless_without_rows),

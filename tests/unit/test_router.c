@@ -254,7 +254,7 @@ append_having(char *out, size_t cap, size_t *used, const struct sp_merge_having 
 /*
  * Renders SPEC in the "spec:" syntax of routes.txt: hidden=N, then grouped,
  * cols=[col:agg ...], group=[...], order=[...], having=(...), distinct,
- * limit=N offset=N, each only when set.
+ * count_distinct=[key~weight], limit=N offset=N, each only when set.
  */
 static void
 render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
@@ -300,6 +300,9 @@ render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
     }
     if (spec->distinct) {
         append(out, cap, &used, " distinct");
+    }
+    if (spec->count_distinct) {
+        append_keys(out, cap, &used, "count_distinct", &spec->count_key, 1);
     }
     if (spec->has_limit) {
         append(out, cap, &used, " limit=%llu offset=%llu", (unsigned long long)spec->limit,
