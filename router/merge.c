@@ -691,7 +691,7 @@ merge_setup(struct sp_merger *m, const struct sp_merge_spec *spec, struct sp_err
     }
 
     if (spec->count_distinct) {
-        if (spec->grouped || !merge_ref_valid(spec->count_key.col, m->nvisible, m->ndefs) ||
+        if (!merge_ref_valid(spec->count_key.col, m->nvisible, m->ndefs) ||
             (spec->count_key.weight_col != SP_MERGE_NO_COLUMN &&
              !merge_ref_valid(spec->count_key.weight_col, m->nvisible, m->ndefs))) {
             sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
@@ -699,7 +699,7 @@ merge_setup(struct sp_merger *m, const struct sp_merge_spec *spec, struct sp_err
                          m->ndefs);
             return SP_EINVAL;
         }
-        m->mode = SP_MERGE_MODE_COUNT;
+        m->mode = spec->grouped ? SP_MERGE_MODE_GROUPED : SP_MERGE_MODE_COUNT;
         m->count_key.col = sp_merge_resolve(m, spec->count_key.col);
         m->count_key.weight = spec->count_key.weight_col == SP_MERGE_NO_COLUMN ||
                                       !merge_def_is_collated_string(&m->defs[m->count_key.col])
@@ -919,6 +919,16 @@ sp_merger_push_row(struct sp_merger *m, size_t leg, const uint8_t *payload, size
         }
         if (m->mode == SP_MERGE_MODE_COUNT) {
             return merge_count_push(m, err);
+        }
+        if (m->spec->count_distinct) {
+            bool dup;
+
+            /* One row per (group, value): a pair that another shard sent already counts once. */
+            rc = sp_merge_group_pair_seen(m, (struct sp_merge_view){m->row_vals, m->row_nulls},
+                                          err, &dup);
+            if (rc != SP_OK || dup) {
+                return rc;
+            }
         }
         return sp_merge_group_push(m, (struct sp_merge_view){m->row_vals, m->row_nulls}, err);
     }

@@ -111,11 +111,14 @@ struct sp_merge_spec {
     bool distinct;                  /* SELECT DISTINCT over the visible columns */
 
     /*
-     * COUNT(DISTINCT expr) without GROUP BY: every shard returns one row per
-     * distinct value of expr (its SQL groups by expr), with the value in
-     * count_key.col and its weight in count_key.weight_col. The merge returns
-     * one row whose visible columns all hold the number of distinct non-NULL
-     * keys over all shards.
+     * COUNT(DISTINCT expr): every shard returns one row per distinct value
+     * of expr (its SQL groups by expr too), with the value in count_key.col
+     * and its weight in count_key.weight_col. Without grouped, the merge
+     * returns one row whose visible columns all hold the number of distinct
+     * non-NULL keys over all shards. With grouped, a row whose group keys
+     * and count key an earlier row already had is dropped, and the
+     * COUNT(DISTINCT) columns are SP_MERGE_AGG_COUNT columns that sum the
+     * shards' per-value counts (1, or 0 for NULL).
      */
     bool count_distinct;
     struct sp_merge_key count_key;

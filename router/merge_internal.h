@@ -179,6 +179,13 @@ int sp_merge_offer(struct sp_merger *m, struct sp_merge_view row, struct sp_buf 
 
 /* merge_group.c */
 int sp_merge_group_push(struct sp_merger *m, struct sp_merge_view row, struct sp_error *err) SP_WARN_UNUSED;
+
+/*
+ * COUNT(DISTINCT) in groups: sets *DUP when an earlier row had the same
+ * group keys and count key, else remembers this pair (bounded by max_rows).
+ */
+int sp_merge_group_pair_seen(struct sp_merger *m, struct sp_merge_view row, struct sp_error *err,
+                             bool *dup) SP_WARN_UNUSED;
 int sp_merge_group_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err) SP_WARN_UNUSED;
 void sp_merge_group_free_all(struct sp_merger *m);
 

@@ -605,6 +605,14 @@ mp_items(struct mergeplan *mp)
         }
         mp_inspect(&item->expr, &contents);
         if (mp_call_of(&item->expr, &call)) {
+            if (mp->count_distinct && call.distinct && call.agg == SP_MERGE_AGG_COUNT) {
+                /* Each shard row counts one (group, value) pair: 1, or 0 for NULL. */
+                rc = mp_column(mp, item->col, SP_MERGE_AGG_COUNT, SP_MERGE_NO_COLUMN);
+                if (rc != SP_OK) {
+                    return rc;
+                }
+                continue;
+            }
             if (call.distinct && call.agg != SP_MERGE_AGG_MIN && call.agg != SP_MERGE_AGG_MAX) {
                 mp_reject_distinct(mp, text);
                 return SP_OK;
@@ -768,6 +776,53 @@ mp_count_distinct_shape(const struct mergeplan *mp, struct sp_str text, struct s
     return *statement_end != NULL && c.tok.kind != SP_TOK_ERROR;
 }
 
+/*
+ * Whether a GROUP BY query's aggregates are all COUNT(DISTINCT arg) over one
+ * and the same single arg, without HAVING: then the shards can group by the
+ * keys and arg, and the merge counts each (group, value) pair once.
+ */
+static bool
+mp_grouped_count_distinct_shape(const struct mergeplan *mp, struct sp_str *arg)
+{
+    const struct sp_select *sel = mp->sel;
+    struct mp_contents contents;
+    struct mp_call call;
+    struct sp_str this;
+    bool found = false;
+    size_t i;
+
+    if (!sel->has_group || sel->ngroup == 0 || sel->has_having) {
+        return false;
+    }
+    for (i = 0; i < sel->nitems; i++) {
+        const struct sp_select_item *item = &sel->items[i];
+
+        if (item->star) {
+            return false;
+        }
+        if (mp_call_of(&item->expr, &call) && call.distinct) {
+            if (call.agg != SP_MERGE_AGG_COUNT || !mp_distinct_argument(call.args, &this) ||
+                (found && !sp_str_eq(this, *arg))) {
+                return false;
+            }
+            *arg = this;
+            found = true;
+            continue;
+        }
+        mp_inspect(&item->expr, &contents);
+        if (contents.aggregate || contents.unsupported != NULL) {
+            return false; /* another aggregate would count (group, value) rows */
+        }
+    }
+    for (i = 0; i < sel->norder; i++) {
+        mp_inspect(&sel->order[i].expr, &contents);
+        if (contents.aggregate || contents.unsupported != NULL) {
+            return false;
+        }
+    }
+    return found;
+}
+
 static int mp_hidden_edit(struct mergeplan *mp, struct sp_edit *edit);
 
 /* Plans COUNT(DISTINCT ARG): the shards group by ARG and the merge counts the keys. */
@@ -852,7 +907,7 @@ mp_edits(struct mergeplan *mp, struct sp_edit **edits, size_t *nedits)
     size_t n = 0;
     int rc;
 
-    e = sp_arena_alloc(mp->arena, 3 * sizeof(*e));
+    e = sp_arena_alloc(mp->arena, 4 * sizeof(*e));
     digits = sp_arena_alloc(mp->arena, 24);
     if (e == NULL || digits == NULL) {
         return SP_ENOMEM;
@@ -862,6 +917,16 @@ mp_edits(struct mergeplan *mp, struct sp_edit **edits, size_t *nedits)
         if (rc != SP_OK) {
             return rc;
         }
+    }
+    if (mp->count_distinct) {
+        /* GROUP BY keys, arg: the shards return each group's distinct values. */
+        const char *after = sel->group[sel->ngroup - 1].expr.end;
+        struct sp_str extra = mp_text(mp, ", ", mp->count_arg, "");
+
+        if (extra.ptr == NULL) {
+            return SP_ENOMEM;
+        }
+        e[n++] = (struct sp_edit){after, after, extra};
     }
     if (sel->has_having && mp->grouped && !mp->having_on_shards) {
         e[n++] = (struct sp_edit){sel->having_cut, sel->having.end, SP_STR_NULL};
@@ -969,6 +1034,20 @@ mp_spec(struct mergeplan *mp, struct sp_merge_spec *spec)
         }
     }
 
+    if (mp->count_distinct) {
+        int32_t key, weight;
+
+        rc = mp_hidden(mp, mp->count_arg, &key);
+        if (rc == SP_OK) {
+            rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", mp->count_arg, "))"), &weight);
+        }
+        if (rc != SP_OK) {
+            return rc;
+        }
+        spec->count_distinct = true;
+        spec->count_key = (struct sp_merge_key){.col = key, .weight_col = weight, .desc = false};
+    }
+
     spec->distinct = sel->distinct;
     spec->has_limit = sel->has_limit;
     spec->limit = sel->limit;
@@ -1011,6 +1090,7 @@ sp_mergeplan_build(struct sp_str text, struct sp_arena *arena, struct sp_route *
     if (mp_count_distinct_shape(&mp, text, &count_expr, &statement_end)) {
         return mp_count_distinct(&mp, spec, count_expr, statement_end, edits, nedits);
     }
+    mp.count_distinct = mp_grouped_count_distinct_shape(&mp, &mp.count_arg);
     ordered = sel->has_order && !mp_order_is_null(sel);
     if (!ordered && !sel->has_limit && !sel->has_group && !sel->distinct && !mp.grouped) {
         /* HAVING without grouping filters single rows, which each shard can do itself. */

@@ -55,3 +55,8 @@ SELECT SUM(DISTINCT qty), AVG(DISTINCT qty) FROM orders
 @count-only SELECT DISTINCT name, tier FROM customers
 @count-only SELECT DISTINCT name FROM customers WHERE name LIKE '%padded%'
 @count-only SELECT DISTINCT tag FROM orders
+
+-- COUNT(DISTINCT) in groups, where the same (group, value) pair sits on several shards.
+@ordered SELECT tier, COUNT(DISTINCT country) FROM customers GROUP BY tier ORDER BY tier
+@ordered SELECT tier, COUNT(DISTINCT name) AS n FROM customers GROUP BY tier ORDER BY n DESC, tier
+@ordered SELECT status, COUNT(DISTINCT qty) FROM orders WHERE amount > 0 GROUP BY status ORDER BY status LIMIT 2
