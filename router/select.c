@@ -292,6 +292,26 @@ sel_keys(struct selparse *p, struct sp_select_key **keys, size_t *nkeys)
     }
 }
 
+/*
+ * Rejects text that no server accepts (LIMIT 'a', LIMIT -1) with the
+ * server's own code, 1064, instead of a "not supported".
+ */
+static bool
+sel_syntax_error(struct selparse *p)
+{
+    const struct sp_token *tok = &p->c.tok;
+    size_t len = tok->kind == SP_TOK_EOF ? 0 : tok->text.len;
+
+    p->route->kind = SP_PLAN_REJECT;
+    p->route->targets = NULL;
+    p->route->ntargets = 0;
+    sp_error_set(p->err, SP_ER_PARSE_ERROR, "42000",
+                 "You have an error in your SQL syntax; check the manual that corresponds to "
+                 "your MariaDB server version for the right syntax to use near '%.*s'",
+                 (int)(len > 80 ? 80 : len), tok->text.ptr != NULL ? tok->text.ptr : "");
+    return false;
+}
+
 /* Reads a LIMIT value: decimal digits that fit in 64 bits. */
 static bool
 sel_limit_value(struct selparse *p, uint64_t *value)
@@ -302,7 +322,10 @@ sel_limit_value(struct selparse *p, uint64_t *value)
     size_t i;
 
     if (tok->kind != SP_TOK_NUMBER) {
-        return sel_reject(p, "LIMIT with a placeholder, a variable or an expression");
+        if (tok->kind == SP_TOK_PLACEHOLDER || tok->kind == SP_TOK_IDENT) {
+            return sel_reject(p, "LIMIT with a placeholder or a variable");
+        }
+        return sel_syntax_error(p);
     }
     for (i = 0; i < tok->text.len; i++) {
         d = (unsigned)(tok->text.ptr[i] - '0');
