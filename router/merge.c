@@ -231,11 +231,44 @@ merge_distinct_key(struct sp_merger *m, struct sp_merge_view row)
     return rc;
 }
 
-static int
-merge_distinct_seen(struct sp_merger *m, struct sp_merge_view row, struct sp_error *err, bool *dup)
+int
+sp_merge_seen_add(struct sp_merger *m, const char *what, struct sp_error *err, bool *dup)
 {
     struct sp_merge_entry *e;
     uint64_t hash;
+    int rc;
+
+    *dup = false;
+    hash = sp_merge_hash(m->key.data, m->key.len);
+    if (sp_merge_table_find(&m->seen, hash, m->key.data, m->key.len) != NULL) {
+        *dup = true;
+        return SP_OK;
+    }
+    if (m->seen.count >= m->max_rows) {
+        return sp_merge_fail(m, SP_ERANGE, err,
+                             "cross-shard %s has more than max_merge_rows (%zu) distinct values; "
+                             "raise max_merge_rows or narrow the query",
+                             what, m->max_rows);
+    }
+    e = malloc(sizeof(*e) + m->key.len);
+    if (e == NULL) {
+        return sp_merge_fail(m, SP_ENOMEM, err, "out of memory while merging %s", what);
+    }
+    memcpy(e + 1, m->key.data, m->key.len);
+    e->hash = hash;
+    e->key = (const uint8_t *)(e + 1);
+    e->keylen = m->key.len;
+    rc = sp_merge_table_insert(&m->seen, e);
+    if (rc != SP_OK) {
+        free(e);
+        return sp_merge_fail(m, rc, err, "out of memory while merging %s", what);
+    }
+    return SP_OK;
+}
+
+static int
+merge_distinct_seen(struct sp_merger *m, struct sp_merge_view row, struct sp_error *err, bool *dup)
+{
     int rc;
 
     *dup = false;
@@ -259,32 +292,7 @@ merge_distinct_seen(struct sp_merger *m, struct sp_merge_view row, struct sp_err
         return SP_OK;
     }
 
-    hash = sp_merge_hash(m->key.data, m->key.len);
-    if (sp_merge_table_find(&m->seen, hash, m->key.data, m->key.len) != NULL) {
-        *dup = true;
-        return SP_OK;
-    }
-    if (m->seen.count >= m->max_rows) {
-        return sp_merge_fail(m, SP_ERANGE, err,
-                             "cross-shard SELECT DISTINCT has more than max_merge_rows (%zu) "
-                             "distinct rows; raise max_merge_rows or narrow the query",
-                             m->max_rows);
-    }
-
-    e = malloc(sizeof(*e) + m->key.len);
-    if (e == NULL) {
-        return sp_merge_fail(m, SP_ENOMEM, err, "out of memory while merging DISTINCT rows");
-    }
-    memcpy(e + 1, m->key.data, m->key.len);
-    e->hash = hash;
-    e->key = (const uint8_t *)(e + 1);
-    e->keylen = m->key.len;
-    rc = sp_merge_table_insert(&m->seen, e);
-    if (rc != SP_OK) {
-        free(e);
-        return sp_merge_fail(m, rc, err, "out of memory while merging DISTINCT rows");
-    }
-    return SP_OK;
+    return sp_merge_seen_add(m, "SELECT DISTINCT", err, dup);
 }
 
 /* COUNT(DISTINCT): adds the row's key (its weight for collated strings) to the set. */
@@ -292,9 +300,8 @@ static int
 merge_count_push(struct sp_merger *m, struct sp_error *err)
 {
     const struct sp_merge_keyref *k = &m->count_key;
-    struct sp_merge_entry *e;
     struct sp_str v;
-    uint64_t hash;
+    bool dup;
     int rc;
 
     if (m->row_nulls[k->col]) {
@@ -306,30 +313,7 @@ merge_count_push(struct sp_merger *m, struct sp_error *err)
     if (rc != SP_OK) {
         return sp_merge_fail(m, rc, err, "out of memory while counting distinct values");
     }
-    hash = sp_merge_hash(m->key.data, m->key.len);
-    if (sp_merge_table_find(&m->seen, hash, m->key.data, m->key.len) != NULL) {
-        return SP_OK;
-    }
-    if (m->seen.count >= m->max_rows) {
-        return sp_merge_fail(m, SP_ERANGE, err,
-                             "cross-shard COUNT(DISTINCT) has more than max_merge_rows (%zu) "
-                             "distinct values; raise max_merge_rows or narrow the query",
-                             m->max_rows);
-    }
-    e = malloc(sizeof(*e) + m->key.len);
-    if (e == NULL) {
-        return sp_merge_fail(m, SP_ENOMEM, err, "out of memory while counting distinct values");
-    }
-    memcpy(e + 1, m->key.data, m->key.len);
-    e->hash = hash;
-    e->key = (const uint8_t *)(e + 1);
-    e->keylen = m->key.len;
-    rc = sp_merge_table_insert(&m->seen, e);
-    if (rc != SP_OK) {
-        free(e);
-        return sp_merge_fail(m, rc, err, "out of memory while counting distinct values");
-    }
-    return SP_OK;
+    return sp_merge_seen_add(m, "COUNT(DISTINCT)", err, &dup);
 }
 
 /* COUNT(DISTINCT): the one result row, once every shard is done. */

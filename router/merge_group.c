@@ -100,8 +100,6 @@ sp_merge_group_pair_seen(struct sp_merger *m, struct sp_merge_view row, struct s
                          bool *dup)
 {
     const struct sp_merge_keyref *k = &m->count_key;
-    struct sp_merge_entry *e;
-    uint64_t hash;
     int rc;
 
     *dup = false;
@@ -113,31 +111,7 @@ sp_merge_group_pair_seen(struct sp_merger *m, struct sp_merge_view row, struct s
     if (rc != SP_OK) {
         return sp_merge_fail(m, rc, err, "out of memory while counting distinct values");
     }
-    hash = sp_merge_hash(m->key.data, m->key.len);
-    if (sp_merge_table_find(&m->seen, hash, m->key.data, m->key.len) != NULL) {
-        *dup = true;
-        return SP_OK;
-    }
-    if (m->seen.count >= m->max_rows) {
-        return sp_merge_fail(m, SP_ERANGE, err,
-                             "cross-shard COUNT(DISTINCT) has more than max_merge_rows (%zu) "
-                             "distinct values; raise max_merge_rows or narrow the query",
-                             m->max_rows);
-    }
-    e = malloc(sizeof(*e) + m->key.len);
-    if (e == NULL) {
-        return sp_merge_fail(m, SP_ENOMEM, err, "out of memory while counting distinct values");
-    }
-    memcpy(e + 1, m->key.data, m->key.len);
-    e->hash = hash;
-    e->key = (const uint8_t *)(e + 1);
-    e->keylen = m->key.len;
-    rc = sp_merge_table_insert(&m->seen, e);
-    if (rc != SP_OK) {
-        free(e);
-        return sp_merge_fail(m, rc, err, "out of memory while counting distinct values");
-    }
-    return SP_OK;
+    return sp_merge_seen_add(m, "COUNT(DISTINCT)", err, dup);
 }
 
 static struct sp_merge_group *

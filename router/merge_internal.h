@@ -181,6 +181,14 @@ int sp_merge_offer(struct sp_merger *m, struct sp_merge_view row, struct sp_buf 
 int sp_merge_group_push(struct sp_merger *m, struct sp_merge_view row, struct sp_error *err) SP_WARN_UNUSED;
 
 /*
+ * Adds M->key to the set of keys seen (DISTINCT rows, COUNT(DISTINCT)
+ * values), or sets *DUP when it is there already. WHAT names the query
+ * part in the error when the set would pass max_rows.
+ */
+int sp_merge_seen_add(struct sp_merger *m, const char *what, struct sp_error *err,
+                      bool *dup) SP_WARN_UNUSED;
+
+/*
  * COUNT(DISTINCT) in groups: sets *DUP when an earlier row had the same
  * group keys and count key, else remembers this pair (bounded by max_rows).
  */
