@@ -27,6 +27,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PROXY=$(realpath "${1:-$ROOT/build/shardproxy}")
 CLUSTER="$ROOT/scripts/cluster.sh"
+PYTHON=python3
+# shellcheck source=tests/lib.sh
+source "$ROOT/tests/lib.sh"
 BENCH_TIME=${SP_BENCH_TIME:-30}
 ROUNDS=${SP_BENCH_ROUNDS:-2}
 THREADS=${SP_BENCH_THREADS:-8}
@@ -70,12 +73,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-read -r proxy_port shard0_port shard1_port direct_port <<<"$(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(4)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in socks))')"
+read -r proxy_port shard0_port shard1_port direct_port <<<"$(sp_free_ports 4)"
 
 "$CLUSTER" start "$WORK/cluster" "$shard0_port" "$shard1_port" "$direct_port"
 

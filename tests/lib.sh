@@ -61,3 +61,35 @@ for _ in range(int(sys.argv[1])):
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
+
+# sp_wait_proxy_ready PORT PID TIMEOUT_S
+#
+# Waits until the proxy on PORT sends a HandshakeV10 greeting. Fails with a
+# message on standard error when process PID exits first (a rejected config,
+# for example) or when TIMEOUT_S seconds pass.
+sp_wait_proxy_ready() {
+    "$PYTHON" - "$1" "$2" "$3" <<'PY'
+import os, socket, sys, time
+port, pid, timeout = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+deadline = time.monotonic() + timeout
+while True:
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                raise ProcessLookupError
+    except ProcessLookupError:
+        sys.exit(f"the proxy (PID {pid}) exited during startup")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.settimeout(5)
+            data = s.recv(5)
+            if len(data) == 5 and data[4] == 0x0A:
+                sys.exit(0)
+    except OSError:
+        pass
+    if time.monotonic() >= deadline:
+        sys.exit(f"the proxy sent no greeting on port {port} within {timeout:.0f}s")
+    time.sleep(0.1)
+PY
+}

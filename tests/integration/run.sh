@@ -117,32 +117,8 @@ write_config() {
 JSON
 }
 
-# Wait until the proxy sends a HandshakeV10 greeting, failing early if it exits.
 wait_proxy_ready() {
-    "$PYTHON" - "$proxy_port" "$proxy_pid" "$PROXY_READY_TIMEOUT_S" <<'PY'
-import os, socket, sys, time
-port, pid, timeout = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-deadline = time.monotonic() + timeout
-while True:
-    try:
-        os.kill(pid, 0)
-        with open(f"/proc/{pid}/stat") as stat:
-            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
-                raise ProcessLookupError
-    except ProcessLookupError:
-        sys.exit(f"run.sh: the proxy (PID {pid}) exited during startup")
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-            s.settimeout(5)
-            data = s.recv(5)
-            if len(data) == 5 and data[4] == 0x0A:
-                sys.exit(0)
-    except OSError:
-        pass
-    if time.monotonic() >= deadline:
-        sys.exit(f"run.sh: the proxy sent no greeting on port {port} within {timeout:.0f}s")
-    time.sleep(0.2)
-PY
+    sp_wait_proxy_ready "$proxy_port" "$proxy_pid" "$PROXY_READY_TIMEOUT_S"
 }
 
 # Send SIGTERM and require a clean exit (status 0) within the stop timeout.
