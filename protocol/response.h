@@ -1,11 +1,11 @@
 /*
  * Incremental tracker of a server's response to one command.
  *
- * A proxy that streams a response packet by packet must know, for each
- * physical packet, what it is (OK, ERR, column count, column definition,
- * row, the EOF that ends a result set, ...) and when the whole response
- * has arrived, including multiple result sets chained by
- * SERVER_MORE_RESULTS_EXISTS. The tracker decides that from packet headers
+ * A proxy that streams a response packet by packet must know the role of
+ * each physical packet: OK, ERR, column count, column definition, row, the
+ * EOF that ends a result set, and so on. It must also know when the whole
+ * response has arrived, including result sets chained by
+ * SERVER_MORE_RESULTS_EXISTS. The tracker decides both from packet headers
  * and the first bytes of each payload, so large rows can be forwarded
  * before their last byte has arrived.
  */
@@ -55,7 +55,7 @@ enum sp_response_state {
 struct sp_response_tracker {
     enum sp_response_mode mode;
     enum sp_response_state state;
-    bool deprecate_eof;         /* negotiated with the server that answers */
+    bool deprecate_eof;         /* negotiated with the server that replies */
     bool continuing;            /* the last physical packet was 0xFFFFFF long */
     enum sp_packet_role last_role;
     uint64_t columns_left;

@@ -20,7 +20,7 @@
 #include "proxy/session.h"
 #include "proxy/worker.h"
 
-/* Capabilities the proxy asks of every backend: classic EOF, no session tracking. */
+/* Capabilities the proxy requests from every backend: classic EOF, no session tracking. */
 #define BACKEND_CAPS                                                         \
     (SP_CLIENT_LONG_PASSWORD | SP_CLIENT_LONG_FLAG | SP_CLIENT_PROTOCOL_41 | \
      SP_CLIENT_TRANSACTIONS | SP_CLIENT_SECURE_CONNECTION |                  \
@@ -428,7 +428,7 @@ backend_read_cb(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         if (be->leg != NULL) {
             sp_exec_on_backend_data(be->leg);
         } else {
-            /* An idle connection has nothing to say; a KILL or shutdown does. */
+            /* An idle connection gets bytes only from a KILL or a shutdown: drop it. */
             sp_backend_close(be, "unexpected data on an idle connection");
         }
         break;

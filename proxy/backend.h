@@ -2,9 +2,9 @@
  * One connection from a worker to a backend MySQL/MariaDB server.
  *
  * The client side of the handshake is implemented here over the libuv
- * socket instead of with libmariadb's non-blocking API: the protocol/
- * codecs already cover the greeting and mysql_native_password, and owning
- * the socket from the first byte keeps a single read path and lets the
+ * socket instead of with libmariadb's non-blocking API. The protocol/
+ * codecs already cover the greeting and mysql_native_password. Owning the
+ * socket from the first byte keeps a single read path, and it lets the
  * proxy choose capabilities (classic EOF, no SESSION_TRACK) itself.
  *
  * Life cycle: CONNECTING -> HANDSHAKE -> AUTH -> READY (idle in a pool, or
@@ -67,7 +67,7 @@ struct sp_backend {
 };
 
 /*
- * Creates a backend for ENDPOINT and starts connecting. The pool is told
+ * Creates a backend for ENDPOINT and starts connecting. The pool learns
  * the outcome through sp_pool_on_connected, never before this returns.
  * Returns NULL when out of memory or the socket cannot be created.
  */
@@ -75,15 +75,16 @@ struct sp_backend *sp_backend_connect(struct sp_worker *w, uint32_t endpoint, ui
                                       bool found_rows);
 
 /*
- * Closes the connection; memory is freed once libuv has closed the
- * socket. Safe to call more than once. The pool is told via
- * sp_pool_on_closed and the leg, if any, is detached first.
+ * Closes the connection. Memory is freed once libuv has closed the socket.
+ * Safe to call more than once. The pool is notified through
+ * sp_pool_on_closed, a leg that borrowed it is detached without a callback,
+ * and a session that held it is notified (sp_session_on_held_backend_closed).
  */
 void sp_backend_close(struct sp_backend *be, const char *reason);
 
 /*
- * Ends a connection attempt that failed or timed out: the pool is told
- * (its waiters may get the error) and the backend is closed.
+ * Ends a connection attempt that failed or timed out. The pool is notified,
+ * so its waiters may get the error, and the backend is closed.
  */
 void sp_backend_fail(struct sp_backend *be, const char *reason);
 

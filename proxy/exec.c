@@ -305,7 +305,7 @@ exec_leg_process_packets(struct sp_leg *leg)
 
         if (leg->state == SP_LEG_PRESTEP) {
             if (role == SP_ROLE_ERR) {
-                /* The preliminary command failed: that is the leg's answer. */
+                /* The preliminary command failed, so its ERR is the leg's reply. */
                 leg->state = SP_LEG_RUNNING;
                 leg->prestep_running = 0;
             } else {
@@ -563,7 +563,7 @@ sp_exec_on_backend_error(struct sp_leg *leg, const char *reason)
                 sp_backend_port(be), reason);
 
     /*
-     * A pooled connection that died before answering (the server closed it
+     * A pooled connection that died before replying (the server closed it
      * while idle) is safe to replace for a statement without side effects.
      */
     retry = !leg->got_bytes && ex->retryable && !leg->retried && !leg->from_held && be->reused;

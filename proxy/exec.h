@@ -116,8 +116,8 @@ struct sp_exec {
 
 /*
  * Starts executing PLAN (allocated in the session arena) for command
- * COMMAND. Answers go to the client through the session; when the command
- * is complete, sp_session_command_done runs (possibly before this returns).
+ * COMMAND. Replies go to the client through the session. When the command
+ * is complete, sp_session_command_done runs, possibly before this returns.
  */
 void sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command);
 

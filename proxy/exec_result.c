@@ -318,7 +318,7 @@ exec_reply_merged(struct sp_session *s)
     }
 
     if (first_failed == NULL && ex->same_rows) {
-        /* A reference table: every shard changed its own full copy, so one count is the answer. */
+        /* A reference table: every shard changed its own full copy, so one shard's count is right. */
         const struct sp_leg *leg = &ex->legs[0];
 
         return sp_session_append_ok(s, leg->affected_rows, leg->last_insert_id, leg->warnings,

@@ -473,7 +473,7 @@ session_auth_ok(struct sp_session *s)
         /*
          * A server rejects an unknown database at login. The default shard
          * checks it with COM_INIT_DB, whose OK or ERR is forwarded as the
-         * answer to the login (same sequence id), as a server would send it.
+         * reply to the login (same sequence id), as a server would send it.
          */
         s->state = SP_SESSION_EXECUTING;
         s->checking_login_db = true;
@@ -639,6 +639,8 @@ session_set_targets(struct sp_session *s, struct sp_plan *plan, const bool *want
  *    statement sees the same variables whichever shard it reaches;
  *  - BEGIN, COMMIT and ROLLBACK go to every shard with an open transaction
  *    (BEGIN also to the default shard), so none is left open.
+ * NOTE: COMMIT reaches those shards at the same time and is not atomic
+ * across them: when one fails, others may have committed (the ERR names both).
  */
 static int
 session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sql)
@@ -817,7 +819,7 @@ session_on_set_option(struct sp_session *s, const uint8_t *payload, size_t len)
     }
     s->multi_statements = option == 0;
 
-    /* The server answers COM_SET_OPTION with EOF, or with an OK as 0xFE. */
+    /* The server replies to COM_SET_OPTION with EOF, or with an OK as 0xFE. */
     rc = sp_packet_begin(&s->out, &start);
     if (rc == SP_OK && (s->caps & SP_CLIENT_DEPRECATE_EOF)) {
         memset(&ok, 0, sizeof(ok));

@@ -4,12 +4,13 @@
  *
  * The router rewrites a cross-shard SELECT so that every shard returns the
  * client's columns first ("visible") and then extra columns the merge needs
- * ("hidden": WEIGHT_STRING() of sort and group keys, SUM and COUNT parts of
- * AVG, aggregates used only by HAVING, ORDER BY expressions not selected).
- * It describes the merge in a struct sp_merge_spec. The merger consumes the
- * shards' text-protocol rows and produces the client's rows, which hold the
- * visible columns only. It is a pure data structure: no I/O, no locks, no
- * logging; memory is bounded by max_rows where it must buffer.
+ * ("hidden"). Hidden columns are WEIGHT_STRING() of sort and group keys, the
+ * SUM and COUNT parts of AVG, aggregates used only by HAVING, and ORDER BY
+ * expressions that are not selected. The router describes the merge in a
+ * struct sp_merge_spec. The merger consumes the shards' text-protocol rows
+ * and produces the client's rows, which contain the visible columns only.
+ * It is a pure data structure without I/O, locks or logging, and max_rows
+ * bounds its memory where it must buffer.
  *
  * Column references: a value >= 0 is a visible column index; a negative
  * value -(h + 1) is hidden column h, that is shard column nvisible + h,
@@ -31,7 +32,7 @@
 
 #define SP_MERGE_NO_COLUMN INT32_MIN
 
-/* How a column's values from several shards combine into one. */
+/* Rule that combines a column's values from several shards into one. */
 enum sp_merge_agg {
     SP_MERGE_AGG_NONE,   /* a plain value: group key, or a column of a non-grouped query */
     SP_MERGE_AGG_COUNT,  /* COUNT(*) / COUNT(expr): sum of the parts */
@@ -171,7 +172,7 @@ void sp_merger_leg_done(struct sp_merger *m, size_t leg);
 int sp_merger_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err) SP_WARN_UNUSED;
 
 /*
- * Whether the merger holds enough of LEG's rows that it should stop reading
+ * Whether the merger has queued enough of LEG's rows that it should stop reading
  * that leg until sp_merger_next has run (streaming ORDER BY keeps only a
  * few rows per leg). Never true in a grouped merge, which folds rows into
  * groups as they come, nor once sp_merger_satisfied is true.

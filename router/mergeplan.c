@@ -717,7 +717,11 @@ mp_distinct_argument(struct sp_str args, struct sp_str *arg)
             (depth == 0 && c.tok.kind == SP_TOK_COMMA)) {
             return false;
         }
-        depth += c.tok.kind == SP_TOK_LPAREN ? 1 : c.tok.kind == SP_TOK_RPAREN ? -1 : 0;
+        if (c.tok.kind == SP_TOK_LPAREN) {
+            depth++;
+        } else if (c.tok.kind == SP_TOK_RPAREN) {
+            depth--;
+        }
         if (start == NULL) {
             start = c.tok.text.ptr;
         }

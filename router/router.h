@@ -22,7 +22,7 @@
 
 struct sp_router;
 
-/* What kind of statement the text is (after comments are skipped). */
+/* Kind of statement of the text, after comments are skipped. */
 enum sp_stmt_kind {
     SP_STMT_EMPTY,     /* only whitespace and comments */
     SP_STMT_SELECT,    /* also WITH ... SELECT and parenthesized SELECT */
@@ -46,7 +46,7 @@ enum sp_plan_kind {
     SP_PLAN_SCATTER_ROWS,  /* one result set: the targets' rows concatenated */
     SP_PLAN_SCATTER_OK,    /* writes: one OK with affected rows summed */
     SP_PLAN_BROADCAST,     /* DDL, reference table writes: OK only if every target succeeds */
-    SP_PLAN_SCATTER_MERGE, /* SELECT whose shard results are merged as plan->merge says */
+    SP_PLAN_SCATTER_MERGE, /* SELECT whose shard results are merged as plan->merge describes */
     SP_PLAN_REJECT         /* not routable: send plan->error to the client */
 };
 
@@ -72,7 +72,7 @@ struct sp_plan {
      */
     bool pins_session;
 
-    /* The text holds more than one statement (CLIENT_MULTI_STATEMENTS). */
+    /* The text contains more than one statement (CLIENT_MULTI_STATEMENTS). */
     bool multi_statement;
 
     struct sp_error error; /* set when kind is SP_PLAN_REJECT */

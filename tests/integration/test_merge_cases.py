@@ -1,4 +1,4 @@
-"""Cross-shard merges that other proxies got wrong, with the answers one server gives.
+"""Cross-shard merges that other proxies got wrong, with the results one server returns.
 
 Each test starts a proxy of its own (see test_limits.OwnProxy) whose table
 layout puts the rows the case needs on different shards.

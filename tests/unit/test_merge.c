@@ -1038,7 +1038,7 @@ keyless_spec(struct sp_merge_column *cols)
 /*
  * COUNT(DISTINCT g): each shard ran ... GROUP BY g and returns one row per
  * value: COUNT(DISTINCT g), g, WEIGHT_STRING(RTRIM(g)). 'a' and 'A' weigh the
- * same under utf8mb4_general_ci (0041), so they are one value; NULL is none.
+ * same under utf8mb4_general_ci (0041), so they are one value, and NULL is not counted.
  */
 static void
 count_distinct_across_shards(void **state)
