@@ -23,6 +23,7 @@
 #define SP_ER_NET_READ_ERROR 1158           /* 08S01 */
 #define SP_ER_NOT_SUPPORTED_YET 1235        /* 42000 */
 #define SP_ER_UNSUPPORTED_PS 1295           /* HY000 */
+#define SP_ER_DATA_OUT_OF_RANGE 1690        /* 22003 */
 
 #define SP_ERROR_MESSAGE_MAX 512
 

@@ -7,6 +7,7 @@
  */
 #include "router/decimal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Room for a coefficient shifted by two scales, as division needs. */
@@ -247,9 +248,13 @@ decimal_shifted(const struct sp_decimal *d, unsigned shift, uint8_t *out)
     return shift + d->ndigits;
 }
 
-int
-sp_decimal_div(struct sp_decimal *out, const struct sp_decimal *a, const struct sp_decimal *b,
-               unsigned scale)
+/*
+ * OUT = A / B to SCALE fractional digits: rounded half away from zero, or
+ * cut (toward zero) when TRUNCATE is set.
+ */
+static int
+decimal_divide(struct sp_decimal *out, const struct sp_decimal *a, const struct sp_decimal *b,
+               unsigned scale, bool truncate)
 {
     uint8_t dividend[DECIMAL_WORK_DIGITS];
     uint8_t divisor[DECIMAL_WORK_DIGITS];
@@ -272,6 +277,12 @@ sp_decimal_div(struct sp_decimal *out, const struct sp_decimal *a, const struct 
      * negative exp scales the divisor instead.
      */
     exp = (int)scale + 1 + (int)b->scale - (int)a->scale;
+    if (exp > 0 && (size_t)exp + a->ndigits > DECIMAL_WORK_DIGITS) {
+        return SP_ERANGE;
+    }
+    if (exp < 0 && (size_t)-exp + b->ndigits > DECIMAL_WORK_DIGITS) {
+        return SP_ERANGE;
+    }
     na = decimal_shifted(a, exp > 0 ? (unsigned)exp : 0, dividend);
     nb = decimal_shifted(b, exp < 0 ? (unsigned)-exp : 0, divisor);
 
@@ -298,7 +309,7 @@ sp_decimal_div(struct sp_decimal *out, const struct sp_decimal *a, const struct 
     }
 
     /* Half away from zero: the guard digit alone decides, whatever remains. */
-    if (quotient[0] >= 5) {
+    if (!truncate && quotient[0] >= 5) {
         size_t i = 1;
 
         while (i < nq && quotient[i] == 9) {
@@ -310,6 +321,20 @@ sp_decimal_div(struct sp_decimal *out, const struct sp_decimal *a, const struct 
         quotient[i]++;
     }
     return decimal_store(out, quotient + 1, nq - 1, scale, a->negative != b->negative);
+}
+
+int
+sp_decimal_div(struct sp_decimal *out, const struct sp_decimal *a, const struct sp_decimal *b,
+               unsigned scale)
+{
+    return decimal_divide(out, a, b, scale, false);
+}
+
+int
+sp_decimal_div_trunc(struct sp_decimal *out, const struct sp_decimal *a,
+                     const struct sp_decimal *b, unsigned scale)
+{
+    return decimal_divide(out, a, b, scale, true);
 }
 
 int
@@ -376,4 +401,177 @@ sp_decimal_format(const struct sp_decimal *d, char *buf)
 
     *p = '\0';
     return (size_t)(p - buf);
+}
+
+void
+sp_decimal_from_i64(struct sp_decimal *d, int64_t v)
+{
+    /* The magnitude of INT64_MIN does not fit in int64_t, so negate as unsigned. */
+    sp_decimal_from_u64(d, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+    d->negative = v < 0;
+}
+
+void
+sp_decimal_negate(struct sp_decimal *d)
+{
+    d->negative = !d->negative && d->ndigits > 0;
+}
+
+int
+sp_decimal_sub(struct sp_decimal *out, const struct sp_decimal *a, const struct sp_decimal *b)
+{
+    struct sp_decimal nb = *b;
+
+    sp_decimal_negate(&nb);
+    return sp_decimal_add(out, a, &nb);
+}
+
+int
+sp_decimal_mul(struct sp_decimal *out, const struct sp_decimal *a, const struct sp_decimal *b)
+{
+    unsigned product[2 * SP_DECIMAL_MAX_DIGITS + 1];
+    uint8_t digit[2 * SP_DECIMAL_MAX_DIGITS + 1];
+    size_t n = (size_t)a->ndigits + b->ndigits;
+    unsigned carry = 0;
+
+    memset(product, 0, sizeof(product));
+    for (size_t i = 0; i < a->ndigits; i++) {
+        for (size_t j = 0; j < b->ndigits; j++) {
+            product[i + j] += (unsigned)a->digit[i] * b->digit[j];
+        }
+    }
+    for (size_t k = 0; k < n; k++) {
+        unsigned v = product[k] + carry;
+
+        digit[k] = (uint8_t)(v % 10);
+        carry = v / 10;
+    }
+    return decimal_store(out, digit, n, (unsigned)a->scale + b->scale,
+                         a->negative != b->negative);
+}
+
+int
+sp_decimal_round_places(struct sp_decimal *d, int places, enum sp_decimal_rounding mode)
+{
+    uint8_t work[SP_DECIMAL_MAX_DIGITS + 1];
+    unsigned out_scale = places > 0 ? (unsigned)places : 0;
+    size_t drop, n, i;
+    bool any_dropped = false, up;
+
+    if (places > (int)SP_DECIMAL_MAX_SCALE || places < -(int)SP_DECIMAL_MAX_DIGITS) {
+        return SP_ERANGE;
+    }
+    if (places >= (int)d->scale) {
+        return sp_decimal_round(d, out_scale);
+    }
+
+    /* Drop the digits below 10^-places; they decide whether the rest moves up. */
+    drop = (size_t)((int)d->scale - places);
+    for (i = 0; i < drop && i < d->ndigits; i++) {
+        any_dropped = any_dropped || d->digit[i] != 0;
+    }
+    switch (mode) {
+    case SP_DECIMAL_HALF_UP:
+        up = drop <= d->ndigits && d->digit[drop - 1] >= 5;
+        break;
+    case SP_DECIMAL_FLOOR:
+        up = any_dropped && d->negative;
+        break;
+    case SP_DECIMAL_CEILING:
+        up = any_dropped && !d->negative;
+        break;
+    default:
+        up = false;
+        break;
+    }
+
+    n = drop < d->ndigits ? d->ndigits - drop : 0;
+    memcpy(work, d->digit + (drop < d->ndigits ? drop : d->ndigits), n);
+    if (up) {
+        i = 0;
+        while (i < n && work[i] == 9) {
+            work[i++] = 0;
+        }
+        if (i == n) {
+            work[n++] = 0;
+        }
+        work[i]++;
+    }
+
+    /* A negative PLACES leaves zeros in the integer digits it cleared. */
+    if (places < 0) {
+        size_t zeros = (size_t)-places;
+
+        if (n == 0) {
+            return decimal_store(d, work, 0, 0, false);
+        }
+        if (n + zeros > SP_DECIMAL_MAX_DIGITS) {
+            return SP_ERANGE;
+        }
+        memmove(work + zeros, work, n);
+        memset(work, 0, zeros);
+        n += zeros;
+    }
+    return decimal_store(d, work, n, out_scale, d->negative);
+}
+
+int
+sp_decimal_mod(struct sp_decimal *out, const struct sp_decimal *a, const struct sp_decimal *b)
+{
+    struct sp_decimal q, p, r;
+    int rc;
+
+    /* a - trunc(a / b) * b: the sign follows the dividend, as in SQL. */
+    rc = sp_decimal_div_trunc(&q, a, b, 0);
+    if (rc == SP_OK) {
+        rc = sp_decimal_mul(&p, &q, b);
+    }
+    if (rc == SP_OK) {
+        rc = sp_decimal_sub(&r, a, &p);
+    }
+    if (rc == SP_OK) {
+        rc = sp_decimal_round(&r, a->scale > b->scale ? a->scale : b->scale);
+    }
+    if (rc == SP_OK) {
+        *out = r;
+    }
+    return rc;
+}
+
+double
+sp_decimal_to_double(const struct sp_decimal *d)
+{
+    char text[SP_DECIMAL_TEXT_MAX];
+
+    sp_decimal_format(d, text);
+    return strtod(text, NULL);
+}
+
+int
+sp_decimal_to_i64(const struct sp_decimal *d, bool is_unsigned, int64_t *i, uint64_t *u)
+{
+    uint64_t v = 0;
+
+    /* Integer digits only: the caller rounded the fraction away. */
+    if (d->ndigits > d->scale + 20u) {
+        return SP_ERANGE;
+    }
+    for (size_t k = d->ndigits; k-- > d->scale;) {
+        if (v > (UINT64_MAX - d->digit[k]) / 10) {
+            return SP_ERANGE;
+        }
+        v = v * 10 + d->digit[k];
+    }
+    if (is_unsigned) {
+        if (d->negative && v != 0) {
+            return SP_ERANGE;
+        }
+        *u = v;
+        return SP_OK;
+    }
+    if (d->negative ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX) {
+        return SP_ERANGE;
+    }
+    *i = d->negative ? (int64_t)(0 - v) : (int64_t)v;
+    return SP_OK;
 }

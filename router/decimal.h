@@ -1,7 +1,7 @@
 /*
  * Exact decimal numbers for merging DECIMAL results: parsing the text a
- * server sends, addition, division rounded half away from zero (as MariaDB
- * rounds DECIMAL), comparison and formatting. Values live in a fixed-size
+ * server sends, the four operations with MariaDB's rounding (half away
+ * from zero), comparison and formatting. Values live in a fixed-size
  * struct, so nothing here allocates; a result that does not fit in
  * SP_DECIMAL_MAX_DIGITS digits gives SP_ERANGE.
  */
@@ -61,6 +61,50 @@ int sp_decimal_div(struct sp_decimal *out, const struct sp_decimal *a, const str
 
 /* Changes D's scale to SCALE: pads with zeros or rounds half away from zero. */
 int sp_decimal_round(struct sp_decimal *d, unsigned scale) SP_WARN_UNUSED;
+
+/* Where sp_decimal_round_places moves a value that lies between two results. */
+enum sp_decimal_rounding {
+    SP_DECIMAL_HALF_UP,  /* half away from zero, as ROUND() on DECIMAL */
+    SP_DECIMAL_TRUNCATE, /* toward zero, as TRUNCATE() */
+    SP_DECIMAL_FLOOR,    /* toward minus infinity */
+    SP_DECIMAL_CEILING   /* toward plus infinity */
+};
+
+void sp_decimal_from_i64(struct sp_decimal *d, int64_t v);
+void sp_decimal_negate(struct sp_decimal *d);
+
+/* OUT = A - B with the larger of the two scales. OUT may alias A or B. */
+int sp_decimal_sub(struct sp_decimal *out, const struct sp_decimal *a,
+                   const struct sp_decimal *b) SP_WARN_UNUSED;
+
+/* OUT = A * B, exact, with the sum of the two scales. OUT may alias A or B. */
+int sp_decimal_mul(struct sp_decimal *out, const struct sp_decimal *a,
+                   const struct sp_decimal *b) SP_WARN_UNUSED;
+
+/* Like sp_decimal_div, but cut toward zero after SCALE digits instead of rounded. */
+int sp_decimal_div_trunc(struct sp_decimal *out, const struct sp_decimal *a,
+                         const struct sp_decimal *b, unsigned scale) SP_WARN_UNUSED;
+
+/*
+ * Keeps PLACES fractional digits under MODE; a negative PLACES clears
+ * integer digits too (-1: to tens). The scale becomes max(PLACES, 0).
+ */
+int sp_decimal_round_places(struct sp_decimal *d, int places,
+                            enum sp_decimal_rounding mode) SP_WARN_UNUSED;
+
+/* OUT = A MOD B: the sign of A, the larger of the two scales. SP_EINVAL when B is zero. */
+int sp_decimal_mod(struct sp_decimal *out, const struct sp_decimal *a,
+                   const struct sp_decimal *b) SP_WARN_UNUSED;
+
+/* The nearest double. */
+double sp_decimal_to_double(const struct sp_decimal *d);
+
+/*
+ * The integer part of D as int64_t (*I) or, with IS_UNSIGNED, uint64_t
+ * (*U); SP_ERANGE when it does not fit.
+ */
+int sp_decimal_to_i64(const struct sp_decimal *d, bool is_unsigned, int64_t *i,
+                      uint64_t *u) SP_WARN_UNUSED;
 
 /*
  * Writes D with exactly d->scale fractional digits ("-12.50", "0.05", "7")

@@ -485,9 +485,10 @@ merge_setup_columns(struct sp_merger *m, struct sp_error *err)
         bool avg_ok = c->agg != SP_MERGE_AGG_AVG ||
                       (merge_ref_valid(c->sum_col, m->nvisible, m->ndefs) &&
                        merge_ref_valid(c->count_col, m->nvisible, m->ndefs));
+        bool expr_ok = (c->agg == SP_MERGE_AGG_EXPR) == (c->expr != NULL);
 
         if (!merge_ref_valid(c->col, m->nvisible, m->ndefs) || !weight_ok || !avg_ok ||
-            c->agg > SP_MERGE_AGG_AVG) {
+            !expr_ok || c->agg > SP_MERGE_AGG_EXPR) {
             sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
                          "merge spec: column entry %zu names a column outside the %zu shard "
                          "columns or lacks the SUM and COUNT parts of AVG",
@@ -528,6 +529,14 @@ merge_setup_columns(struct sp_merger *m, struct sp_error *err)
             info->role = SP_MERGE_ROLE_AVG;
             info->sum = sp_merge_resolve(m, c->sum_col);
             info->count = sp_merge_resolve(m, c->count_col);
+            break;
+        case SP_MERGE_AGG_EXPR:
+            if (sp_merge_expr_check(m, c->expr, sp_merge_resolve(m, c->col), err) != SP_OK) {
+                return SP_EINVAL;
+            }
+            info->role = SP_MERGE_ROLE_EXPR;
+            info->expr = c->expr;
+            m->has_expr = true;
             break;
         }
     }
@@ -727,14 +736,16 @@ sp_merger_create(const struct sp_merge_spec *spec, const struct sp_column_def *d
                                                              : max_rows;
     sp_buf_init(&m->prev_key);
     sp_buf_init(&m->key);
+    sp_buf_init(&m->expr_text);
 
     m->defs = calloc(ndefs, sizeof(*m->defs));
     m->cols = calloc(ndefs, sizeof(*m->cols));
     m->legs = calloc(nlegs > 0 ? nlegs : 1, sizeof(*m->legs));
     m->row_vals = calloc(ndefs, sizeof(*m->row_vals));
     m->row_nulls = calloc(ndefs, sizeof(*m->row_nulls));
+    m->expr_operands = calloc(ndefs, sizeof(*m->expr_operands));
     if (m->defs == NULL || m->cols == NULL || m->legs == NULL || m->row_vals == NULL ||
-        m->row_nulls == NULL) {
+        m->row_nulls == NULL || m->expr_operands == NULL) {
         sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while creating a merger");
         rc = SP_ENOMEM;
         goto fail;
@@ -792,6 +803,8 @@ sp_merger_destroy(struct sp_merger *m)
 
     sp_buf_deinit(&m->prev_key);
     sp_buf_deinit(&m->key);
+    sp_buf_deinit(&m->expr_text);
+    free(m->expr_operands);
     free(m->row_vals);
     free(m->row_nulls);
     free(m->order);

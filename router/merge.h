@@ -39,7 +39,45 @@ enum sp_merge_agg {
     SP_MERGE_AGG_SUM,    /* SUM(expr): exact sum; NULL only if every part is NULL */
     SP_MERGE_AGG_MIN,
     SP_MERGE_AGG_MAX,
-    SP_MERGE_AGG_AVG     /* AVG(expr): sum_col / count_col, in the AVG column's type */
+    SP_MERGE_AGG_AVG,    /* AVG(expr): sum_col / count_col, in the AVG column's type */
+    SP_MERGE_AGG_EXPR    /* arithmetic over merged aggregates: see struct sp_merge_expr */
+};
+
+enum sp_merge_expr_op {
+    SP_EXPR_COLUMN,      /* the merged value of column col */
+    SP_EXPR_AVG,         /* col / count_col, divided as AVG() divides */
+    SP_EXPR_NUMBER,      /* the numeric literal in text */
+    SP_EXPR_NEG,
+    SP_EXPR_ADD,
+    SP_EXPR_SUB,
+    SP_EXPR_MUL,
+    SP_EXPR_DIV,         /* "/" */
+    SP_EXPR_INT_DIV,     /* DIV */
+    SP_EXPR_MOD,         /* % and MOD */
+    SP_EXPR_ROUND,       /* ROUND(arg[0], places) */
+    SP_EXPR_TRUNCATE,    /* TRUNCATE(arg[0], places) */
+    SP_EXPR_ABS,
+    SP_EXPR_FLOOR,
+    SP_EXPR_CEILING,
+    SP_EXPR_IFNULL       /* arg[0] unless NULL, else arg[1]; COALESCE nests these */
+};
+
+/*
+ * An arithmetic expression over merged aggregates, such as
+ * SUM(a) / COUNT(*) or ROUND(AVG(x), 1). Every shard computes each
+ * aggregate in it as a hidden column; once those are merged, the merger
+ * evaluates the expression with the server's numeric rules (integer,
+ * exact DECIMAL or DOUBLE arithmetic, the result type of each operator)
+ * and prints it in the type and decimals of the column the shards
+ * returned for the whole expression.
+ */
+struct sp_merge_expr {
+    enum sp_merge_expr_op op;
+    const struct sp_merge_expr *arg[2];
+    int32_t col;           /* COLUMN; AVG: the hidden SUM part */
+    int32_t count_col;     /* AVG: the hidden COUNT part */
+    struct sp_str text;    /* NUMBER: the literal as written */
+    int32_t places;        /* ROUND, TRUNCATE: digits kept after the point */
 };
 
 struct sp_merge_column {
@@ -48,6 +86,7 @@ struct sp_merge_column {
     int32_t sum_col;       /* AVG: hidden SUM(expr); else SP_MERGE_NO_COLUMN */
     int32_t count_col;     /* AVG: hidden COUNT(expr); else SP_MERGE_NO_COLUMN */
     int32_t weight_col;    /* MIN/MAX of a string: hidden WEIGHT_STRING(MIN(expr)) */
+    const struct sp_merge_expr *expr; /* EXPR: what to evaluate; else NULL */
 };
 
 /*

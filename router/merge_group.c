@@ -401,9 +401,12 @@ group_finish_avg(struct sp_merger *m, struct sp_merge_group *g, size_t col, stru
 
     if (info->cls == SP_MERGE_CLASS_NUMBER && !sum_is_double &&
         sp_decimal_parse(&dsum, sum->text, sum->len) == SP_OK) {
-        /* DECIMAL AVG: exact, rounded half away from zero like the server. */
+        /* DECIMAL AVG: the server's quotient, rounded half away from zero when printed. */
         sp_decimal_from_u64(&dcount, count);
-        rc = sp_decimal_div(&avg, &dsum, &dcount, group_decimal_scale(def, dsum.scale + 4));
+        rc = sp_merge_decimal_divide(&avg, &dsum, &dcount);
+        if (rc == SP_OK) {
+            rc = sp_decimal_round(&avg, group_decimal_scale(def, dsum.scale + 4));
+        }
         if (rc != SP_OK) {
             return sp_merge_fail(m, rc, err, "merged AVG needs more than %d digits",
                                  SP_DECIMAL_MAX_DIGITS);
@@ -605,6 +608,44 @@ group_sort(const struct sp_merger *m, struct sp_merge_group **v, struct sp_merge
     memcpy(v, tmp, n * sizeof(*v));
 }
 
+/* Evaluates the group's expression columns once every other column has its final value. */
+static int
+group_finish_exprs(struct sp_merger *m, struct sp_merge_group *g, struct sp_error *err)
+{
+    struct sp_merge_operand *ops = m->expr_operands;
+    int rc;
+
+    for (size_t col = 0; col < m->ndefs; col++) {
+        const struct merge_cell *cell = &g->cells[col];
+
+        ops[col].text = group_cell_str(cell);
+        ops[col].null = cell->null;
+        ops[col].has_double = m->cols[col].role == SP_MERGE_ROLE_SUM_DOUBLE;
+        ops[col].dbl = cell->sum;
+    }
+    for (size_t col = 0; col < m->ndefs; col++) {
+        bool null;
+
+        if (m->cols[col].role != SP_MERGE_ROLE_EXPR) {
+            continue;
+        }
+        sp_buf_reset(&m->expr_text, 4096);
+        rc = sp_merge_expr_eval(m, m->cols[col].expr, col, ops, &m->expr_text, &null, err);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        if (null) {
+            g->cells[col].null = true;
+            continue;
+        }
+        rc = group_cell_set(&g->cells[col], (const char *)m->expr_text.data, m->expr_text.len);
+        if (rc != SP_OK) {
+            return sp_merge_fail(m, rc, err, "out of memory while merging an expression");
+        }
+    }
+    return SP_OK;
+}
+
 static int
 group_finalize(struct sp_merger *m, struct sp_error *err)
 {
@@ -644,6 +685,14 @@ group_finalize(struct sp_merger *m, struct sp_error *err)
             if (rc != SP_OK) {
                 goto fail;
             }
+        }
+        if (m->has_expr) {
+            rc = group_finish_exprs(m, g, err);
+            if (rc != SP_OK) {
+                goto fail;
+            }
+        }
+        for (size_t col = 0; col < m->ndefs; col++) {
             g->vals[col] = group_cell_str(&g->cells[col]);
             g->nulls[col] = g->cells[col].null;
         }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "router/decimal.h"
 #include "router/merge.h"
 #include "router/merge_value.h"
 
@@ -41,7 +42,8 @@ enum sp_merge_role {
     SP_MERGE_ROLE_SUM_DOUBLE,
     SP_MERGE_ROLE_MIN,
     SP_MERGE_ROLE_MAX,
-    SP_MERGE_ROLE_AVG          /* computed from its SUM and COUNT columns */
+    SP_MERGE_ROLE_AVG,         /* computed from its SUM and COUNT columns */
+    SP_MERGE_ROLE_EXPR         /* computed from other merged columns */
 };
 
 struct sp_merge_colinfo {
@@ -51,6 +53,7 @@ struct sp_merge_colinfo {
     size_t sum;          /* AVG: the SUM part column */
     size_t count;        /* AVG: the COUNT part column */
     size_t distinct_src; /* visible column: whose bytes decide DISTINCT equality */
+    const struct sp_merge_expr *expr; /* EXPR */
 };
 
 /* A sort or group key with its column references resolved to indexes. */
@@ -100,6 +103,15 @@ struct sp_merge_table {
 
 struct sp_merge_group;
 
+/* A merged value that an expression reads. */
+struct sp_merge_operand {
+    struct sp_str text;
+    bool null;
+    bool has_double; /* a DOUBLE sum kept as a double: dbl is exact, text may be rounded */
+    double dbl;
+};
+
+
 struct sp_merger {
     const struct sp_merge_spec *spec;
     struct sp_column_def *defs;
@@ -142,6 +154,10 @@ struct sp_merger {
     size_t nsorted;
     size_t next_sorted;
     bool finalized;
+
+    bool has_expr;              /* some column is an SP_MERGE_ROLE_EXPR */
+    struct sp_merge_operand *expr_operands; /* one per shard column, for expressions */
+    struct sp_buf expr_text;
 
     int status;                 /* sticky failure, SP_OK while none */
     struct sp_error error;
@@ -196,5 +212,31 @@ int sp_merge_group_pair_seen(struct sp_merger *m, struct sp_merge_view row, stru
                              bool *dup) SP_WARN_UNUSED;
 int sp_merge_group_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err) SP_WARN_UNUSED;
 void sp_merge_group_free_all(struct sp_merger *m);
+
+/* merge_expr.c */
+
+/*
+ * OUT = A / B for exact numbers as the server computes it: cut after the
+ * digits it keeps (see merge_expr.c), to be rounded only when printed.
+ * SP_EINVAL when B is zero, SP_ERANGE when it does not fit.
+ */
+int sp_merge_decimal_divide(struct sp_decimal *out, const struct sp_decimal *a,
+                            const struct sp_decimal *b) SP_WARN_UNUSED;
+
+/*
+ * Checks expression E of column OUT_COL against the shards' column
+ * definitions: SP_OK, or SP_EINVAL with ERR set (1235 when an operand or
+ * the result is not numeric).
+ */
+int sp_merge_expr_check(struct sp_merger *m, const struct sp_merge_expr *e, size_t out_col,
+                        struct sp_error *err) SP_WARN_UNUSED;
+
+/*
+ * Evaluates E over OPERANDS (one per shard column) and appends the text of
+ * column OUT_COL to OUT, or sets *NULL. Failures are recorded in M.
+ */
+int sp_merge_expr_eval(struct sp_merger *m, const struct sp_merge_expr *e, size_t out_col,
+                       const struct sp_merge_operand *operands, struct sp_buf *out, bool *null,
+                       struct sp_error *err) SP_WARN_UNUSED;
 
 #endif

@@ -194,13 +194,79 @@ sp_merge_string_to_double(struct sp_str s)
     return strtod(text, NULL);
 }
 
+/*
+ * The fewest significant digits that read back as V (finite, not zero):
+ * V = 0.DIGITS * 10^*DECPT, without trailing zeros. %.*e rounds correctly,
+ * so the first precision that round-trips is the shortest.
+ */
+static size_t
+value_shortest_digits(double v, char digits[32], int *decpt)
+{
+    char sci[64];
+    size_t ndigits = 0;
+    const char *p;
+
+    for (int prec = 0; prec <= 16; prec++) {
+        snprintf(sci, sizeof(sci), "%.*e", prec, v);
+        if (strtod(sci, NULL) == v) {
+            break;
+        }
+    }
+    p = sci[0] == '-' ? sci + 1 : sci;
+    for (; *p != 'e'; p++) {
+        if (*p != '.') {
+            digits[ndigits++] = *p;
+        }
+    }
+    while (ndigits > 1 && digits[ndigits - 1] == '0') {
+        ndigits--;
+    }
+    *decpt = atoi(p + 1) + 1;
+    return ndigits;
+}
+
+/*
+ * Writes 0.DIGITS * 10^DECPT in fixed notation with at least MIN_FRAC
+ * fractional digits (zeros past DIGITS), after SIGN if set.
+ */
+static size_t
+value_write_fixed(const char *digits, size_t ndigits, int decpt, bool negative, size_t min_frac,
+                  char *buf)
+{
+    size_t len = 0, frac = 0;
+
+    if (negative) {
+        buf[len++] = '-';
+    }
+    if (decpt <= 0) {
+        buf[len++] = '0';
+    } else {
+        for (int i = 0; i < decpt; i++) {
+            buf[len++] = (size_t)i < ndigits ? digits[i] : '0';
+        }
+    }
+    if ((int)ndigits > decpt || min_frac > 0) {
+        buf[len++] = '.';
+        for (int i = decpt; i < 0; i++, frac++) {
+            buf[len++] = '0';
+        }
+        for (size_t i = decpt > 0 ? (size_t)decpt : 0; i < ndigits; i++, frac++) {
+            buf[len++] = digits[i];
+        }
+        for (; frac < min_frac; frac++) {
+            buf[len++] = '0';
+        }
+    }
+    buf[len] = '\0';
+    return len;
+}
+
 static size_t
 value_format_shortest(double v, char *buf)
 {
-    char sci[64], digits[32];
-    size_t ndigits = 0, len = 0;
-    int exp10, decpt;
-    const char *p;
+    char digits[32];
+    size_t ndigits, len = 0;
+    int decpt;
 
     if (v == 0.0) {
         return (size_t)snprintf(buf, SP_MERGE_DOUBLE_TEXT_MAX, "0");
@@ -209,68 +275,22 @@ value_format_shortest(double v, char *buf)
         return (size_t)snprintf(buf, SP_MERGE_DOUBLE_TEXT_MAX, "%s", v > 0 ? "inf" : "-inf");
     }
 
-    /*
-     * The fewest significant digits that read back as V; %.*e rounds
-     * correctly, so the first precision that round-trips is the shortest.
-     */
-    for (int prec = 0; prec <= 16; prec++) {
-        snprintf(sci, sizeof(sci), "%.*e", prec, v);
-        if (strtod(sci, NULL) == v) {
-            break;
-        }
-    }
-
-    p = sci;
-    if (*p == '-') {
-        buf[len++] = '-';
-        p++;
-    }
-    for (; *p != 'e'; p++) {
-        if (*p != '.') {
-            digits[ndigits++] = *p;
-        }
-    }
-    exp10 = atoi(p + 1);
-    while (ndigits > 1 && digits[ndigits - 1] == '0') {
-        ndigits--;
-    }
-    decpt = exp10 + 1; /* V = 0.DIGITS * 10^decpt */
-
+    ndigits = value_shortest_digits(v, digits, &decpt);
     if (decpt < VALUE_FIXED_MIN_DECPT ||
         (decpt > VALUE_FIXED_MAX_INT_DIGITS && (int)ndigits <= decpt)) {
+        if (v < 0) {
+            buf[len++] = '-';
+        }
         buf[len++] = digits[0];
         if (ndigits > 1) {
             buf[len++] = '.';
             memcpy(buf + len, digits + 1, ndigits - 1);
             len += ndigits - 1;
         }
-        len += (size_t)snprintf(buf + len, SP_MERGE_DOUBLE_TEXT_MAX - len, "e%d", exp10);
+        len += (size_t)snprintf(buf + len, SP_MERGE_DOUBLE_TEXT_MAX - len, "e%d", decpt - 1);
         return len;
     }
-
-    if (decpt <= 0) {
-        buf[len++] = '0';
-        buf[len++] = '.';
-        for (int i = decpt; i < 0; i++) {
-            buf[len++] = '0';
-        }
-        memcpy(buf + len, digits, ndigits);
-        len += ndigits;
-    } else if ((size_t)decpt >= ndigits) {
-        memcpy(buf + len, digits, ndigits);
-        len += ndigits;
-        for (size_t i = ndigits; i < (size_t)decpt; i++) {
-            buf[len++] = '0';
-        }
-    } else {
-        memcpy(buf + len, digits, (size_t)decpt);
-        len += (size_t)decpt;
-        buf[len++] = '.';
-        memcpy(buf + len, digits + decpt, ndigits - (size_t)decpt);
-        len += ndigits - (size_t)decpt;
-    }
-    buf[len] = '\0';
-    return len;
+    return value_write_fixed(digits, ndigits, decpt, v < 0, 0, buf);
 }
 
 size_t
@@ -286,6 +306,22 @@ sp_merge_format_double(double v, unsigned decimals, char *buf)
         return value_format_shortest(v, buf);
     }
 
+    /*
+     * The server prints the shortest digits that read back as V and pads
+     * them with zeros ((1/3e0) with 20 decimals is 0.33333333333333330000),
+     * so %f, which prints the binary value's exact digits, only serves
+     * when the decimals cut into the shortest digits.
+     */
+    if (v != 0.0) {
+        char digits[32];
+        int decpt;
+        size_t ndigits = value_shortest_digits(v, digits, &decpt);
+        int frac = (int)ndigits - decpt;
+
+        if (frac <= (int)decimals && decpt + (int)decimals + 4 < SP_MERGE_DOUBLE_TEXT_MAX) {
+            return value_write_fixed(digits, ndigits, decpt, v < 0, decimals, buf);
+        }
+    }
     n = snprintf(buf, SP_MERGE_DOUBLE_TEXT_MAX, "%.*f", (int)decimals, v);
     if (n < 0 || n >= SP_MERGE_DOUBLE_TEXT_MAX) {
         return value_format_shortest(v, buf);

@@ -248,6 +248,7 @@ mp_column(struct mergeplan *mp, int32_t col, enum sp_merge_agg agg, int32_t weig
     entry->sum_col = SP_MERGE_NO_COLUMN;
     entry->count_col = SP_MERGE_NO_COLUMN;
     entry->weight_col = weight;
+    entry->expr = NULL;
     return SP_OK;
 }
 
@@ -314,6 +315,69 @@ mp_aggregate(struct mergeplan *mp, int32_t col, struct sp_str expr, const struct
     return mp_column(mp, col, call->agg, weight);
 }
 
+static void mp_reject_distinct(struct mergeplan *mp, struct sp_str text);
+
+bool
+sp_mergeplan_has_aggregate(const struct sp_span *span)
+{
+    struct mp_contents contents;
+
+    mp_inspect(span, &contents);
+    return contents.aggregate || contents.unsupported != NULL || contents.subquery;
+}
+
+int
+sp_mergeplan_aggregate_leaf(struct mergeplan *mp, const struct sp_span *span, bool *found,
+                            struct sp_merge_expr *node)
+{
+    struct sp_str text = sp_span_text(span);
+    struct mergeplan_ref ref;
+    struct mp_call call;
+    int rc;
+
+    *found = mp_call_of(span, &call);
+    if (!*found) {
+        return SP_OK;
+    }
+    if (call.distinct && call.agg != SP_MERGE_AGG_MIN && call.agg != SP_MERGE_AGG_MAX) {
+        mp_reject_distinct(mp, text);
+        return SP_OK;
+    }
+    if (call.agg == SP_MERGE_AGG_AVG) {
+        /* The evaluator divides the parts itself, keeping the digits the server keeps. */
+        node->op = SP_EXPR_AVG;
+        rc = mp_hidden(mp, mp_text(mp, "SUM(", call.args, ")"), &node->col);
+        if (rc == SP_OK) {
+            rc = mp_hidden(mp, mp_text(mp, "COUNT(", call.args, ")"), &node->count_col);
+        }
+        if (rc == SP_OK) {
+            rc = mp_column(mp, node->col, SP_MERGE_AGG_SUM, SP_MERGE_NO_COLUMN);
+        }
+        if (rc == SP_OK) {
+            rc = mp_column(mp, node->count_col, SP_MERGE_AGG_COUNT, SP_MERGE_NO_COLUMN);
+        }
+        return rc;
+    }
+    node->op = SP_EXPR_COLUMN;
+    rc = mp_aggregate(mp, SP_MERGE_NO_COLUMN, text, &call, &ref);
+    node->col = ref.col;
+    return rc;
+}
+
+int
+sp_mergeplan_plain_leaf(struct mergeplan *mp, const struct sp_span *span,
+                        struct sp_merge_expr *node)
+{
+    int rc;
+
+    node->op = SP_EXPR_COLUMN;
+    rc = mp_hidden(mp, sp_span_text(span), &node->col);
+    if (rc == SP_OK) {
+        rc = mp_column(mp, node->col, SP_MERGE_AGG_NONE, SP_MERGE_NO_COLUMN);
+    }
+    return rc;
+}
+
 /*
  * Makes COL (SP_MERGE_NO_COLUMN: a new hidden column for EXPR) a plain
  * value, and gives it a hidden WEIGHT_STRING(RTRIM(EXPR)) for sorting.
@@ -345,21 +409,67 @@ mp_plain(struct mergeplan *mp, int32_t col, struct sp_str expr, struct mergeplan
 }
 
 static void
-mp_reject_combined(struct mergeplan *mp, const char *where, struct sp_str text)
-{
-    sp_route_reject(mp->route, mp->err,
-                    "%s '%.*s' combines aggregate functions, which a query that spans several "
-                    "shards cannot merge yet: use COUNT, SUM, MIN, MAX or AVG on their own",
-                    where, mp_quote_len(text), text.ptr);
-}
-
-static void
 mp_reject_distinct(struct mergeplan *mp, struct sp_str text)
 {
     sp_route_reject(mp->route, mp->err,
                     "an aggregate over DISTINCT values ('%.*s') on a query that spans several "
                     "shards is not supported yet",
                     mp_quote_len(text), text.ptr);
+}
+
+/* Makes COL (SP_MERGE_NO_COLUMN: a new hidden column for SPAN) an expression over aggregates. */
+static int
+mp_expression_column(struct mergeplan *mp, int32_t col, const struct sp_span *span,
+                     const char *where, struct mergeplan_ref *ref)
+{
+    const struct sp_merge_expr *expr;
+    struct sp_merge_column *entry;
+    int rc;
+
+    if (col != SP_MERGE_NO_COLUMN && mp_find_column(mp, col) != NULL) {
+        ref->col = col;
+        ref->weight_col = SP_MERGE_NO_COLUMN;
+        return SP_OK;
+    }
+    rc = sp_aggexpr_parse(mp, span, where, &expr);
+    if (rc != SP_OK || expr == NULL) {
+        return rc;
+    }
+    if (col == SP_MERGE_NO_COLUMN) {
+        rc = mp_hidden(mp, sp_span_text(span), &col);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        if (mp_find_column(mp, col) != NULL) {
+            ref->col = col;
+            ref->weight_col = SP_MERGE_NO_COLUMN;
+            return SP_OK;
+        }
+    }
+    rc = mp_column(mp, col, SP_MERGE_AGG_EXPR, SP_MERGE_NO_COLUMN);
+    if (rc != SP_OK) {
+        return rc;
+    }
+    entry = mp_find_column(mp, col);
+    entry->expr = expr;
+    ref->col = col;
+    /* Expressions over aggregates are numbers, which sort by value. */
+    ref->weight_col = SP_MERGE_NO_COLUMN;
+    return SP_OK;
+}
+
+static int
+mp_expression_item(struct mergeplan *mp, const struct sp_select_item *item)
+{
+    struct mergeplan_ref ref;
+
+    if (item->col < 0) {
+        sp_route_reject(mp->route, mp->err,
+                        "an aggregate function after SELECT * or t.* on a query that "
+                        "spans several shards is not supported yet: list the columns");
+        return SP_OK;
+    }
+    return mp_expression_column(mp, item->col, &item->expr, "the select-list expression", &ref);
 }
 
 /* Resolves select item I: its column, or a hidden copy of it after a star. */
@@ -370,9 +480,16 @@ mp_item_ref(struct mergeplan *mp, size_t i, struct mergeplan_ref *ref)
     struct sp_str text = sp_span_text(&item->expr);
     struct mp_call call;
 
+    struct mp_contents contents;
+
     if (mp_call_of(&item->expr, &call)) {
         /* mp_items gave every aggregate item a known column and an entry. */
         return mp_aggregate(mp, item->col, text, &call, ref);
+    }
+    mp_inspect(&item->expr, &contents);
+    if (contents.aggregate) {
+        return mp_expression_column(mp, item->col >= 0 ? item->col : SP_MERGE_NO_COLUMN,
+                                    &item->expr, "the select-list expression", ref);
     }
     return mp_plain(mp, item->col >= 0 ? item->col : SP_MERGE_NO_COLUMN, text, ref);
 }
@@ -406,8 +523,7 @@ mp_expression_ref(struct mergeplan *mp, const struct sp_span *expr, const char *
         return mp_aggregate(mp, SP_MERGE_NO_COLUMN, text, &call, ref);
     }
     if (contents.aggregate) {
-        mp_reject_combined(mp, where, text);
-        return SP_OK;
+        return mp_expression_column(mp, SP_MERGE_NO_COLUMN, expr, where, ref);
     }
     return mp_plain(mp, SP_MERGE_NO_COLUMN, text, ref);
 }
@@ -625,8 +741,7 @@ mp_items(struct mergeplan *mp)
             }
             rc = mp_aggregate(mp, item->col, text, &call, &ref);
         } else if (contents.aggregate) {
-            mp_reject_combined(mp, "the select-list expression", text);
-            return SP_OK;
+            rc = mp_expression_item(mp, item);
         } else if (mp->grouped && item->col >= 0) {
             rc = mp_column(mp, item->col, SP_MERGE_AGG_NONE, SP_MERGE_NO_COLUMN);
         } else if (mp->sel->distinct && item->col >= 0) {

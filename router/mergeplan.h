@@ -73,6 +73,32 @@ int sp_mergeplan_build(struct sp_str text, struct sp_arena *arena, struct sp_rou
 int sp_mergeplan_operand(struct mergeplan *mp, const struct sp_span *expr,
                          int32_t *col) SP_WARN_UNUSED;
 
+/* Whether SPAN calls an aggregate function or holds a subquery. */
+bool sp_mergeplan_has_aggregate(const struct sp_span *span);
+
+/*
+ * When SPAN is exactly one call of COUNT, SUM, MIN, MAX or AVG, sets
+ * *FOUND and makes NODE the leaf that reads its merged value (AVG: its
+ * SUM and COUNT parts), adding hidden columns as needed. An aggregate over
+ * DISTINCT values rejects the route. Returns SP_OK or SP_ENOMEM.
+ */
+int sp_mergeplan_aggregate_leaf(struct mergeplan *mp, const struct sp_span *span, bool *found,
+                                struct sp_merge_expr *node) SP_WARN_UNUSED;
+
+/* Makes NODE read SPAN, an expression without aggregates, as a hidden plain column. */
+int sp_mergeplan_plain_leaf(struct mergeplan *mp, const struct sp_span *span,
+                            struct sp_merge_expr *node) SP_WARN_UNUSED;
+
+/*
+ * Parses EXPR, arithmetic over aggregate calls (+ - * / DIV % MOD, unary
+ * minus, ROUND, TRUNCATE, ABS, FLOOR, CEILING, IFNULL, COALESCE, numbers,
+ * and parts without aggregates), into a tree in the arena. Returns SP_OK
+ * with *OUT set, SP_OK with the route rejected for any other form (WHERE
+ * names the clause in the message), or SP_ENOMEM.
+ */
+int sp_aggexpr_parse(struct mergeplan *mp, const struct sp_span *expr, const char *where,
+                     const struct sp_merge_expr **out) SP_WARN_UNUSED;
+
 /*
  * Parses HAVING (mp->sel->having) into a tree of AND, OR, NOT and
  * comparisons of an operand with a literal. Returns SP_OK with *OUT set,

@@ -265,6 +265,103 @@ decimal_from_u64(void **state)
     assert_format(&d, "0");
 }
 
+
+static void
+assert_binary(int (*op)(struct sp_decimal *, const struct sp_decimal *, const struct sp_decimal *),
+              const char *a, const char *b, const char *expected)
+{
+    struct sp_decimal da = dec(a), db = dec(b), out;
+
+    assert_int_equal(op(&out, &da, &db), SP_OK);
+    assert_format(&out, expected);
+}
+
+/* server: SELECT a - b, a * b, a MOD b for each pair. */
+static void
+decimal_sub_mul_mod(void **state)
+{
+    (void)state;
+    assert_binary(sp_decimal_sub, "10.5", "0.25", "10.25");
+    assert_binary(sp_decimal_sub, "0.25", "10.5", "-10.25");
+    assert_binary(sp_decimal_sub, "-1", "-1", "0");
+    assert_binary(sp_decimal_mul, "1.5", "-2.25", "-3.375");
+    assert_binary(sp_decimal_mul, "-0.00", "3", "0.00");
+    assert_binary(sp_decimal_mul, "99999999999999999999", "99999999999999999999",
+                  "9999999999999999999800000000000000000001");
+    assert_binary(sp_decimal_mod, "10.5", "3", "1.5");
+    assert_binary(sp_decimal_mod, "-10.5", "3", "-1.5");
+    assert_binary(sp_decimal_mod, "10", "-3", "1");
+    assert_binary(sp_decimal_mod, "7.25", "0.3", "0.05");
+}
+
+/* server: SELECT 2/3 cut (not rounded) after 9 digits; ROUND(x, -1) and friends. */
+static void
+decimal_truncating_division_and_places(void **state)
+{
+    struct sp_decimal a = dec("0.00002"), b = dec("3"), q, d;
+
+    (void)state;
+    assert_int_equal(sp_decimal_div_trunc(&q, &a, &b, 9), SP_OK);
+    assert_format(&q, "0.000006666");
+    a = dec("-2");
+    assert_int_equal(sp_decimal_div_trunc(&q, &a, &b, 2), SP_OK);
+    assert_format(&q, "-0.66");
+
+    d = dec("1234.5678");
+    assert_int_equal(sp_decimal_round_places(&d, -2, SP_DECIMAL_HALF_UP), SP_OK);
+    assert_format(&d, "1200");
+    d = dec("-1250");
+    assert_int_equal(sp_decimal_round_places(&d, -2, SP_DECIMAL_HALF_UP), SP_OK);
+    assert_format(&d, "-1300");
+    d = dec("999.5");
+    assert_int_equal(sp_decimal_round_places(&d, 0, SP_DECIMAL_HALF_UP), SP_OK);
+    assert_format(&d, "1000");
+    d = dec("-2.71");
+    assert_int_equal(sp_decimal_round_places(&d, 1, SP_DECIMAL_TRUNCATE), SP_OK);
+    assert_format(&d, "-2.7");
+    d = dec("-2.71");
+    assert_int_equal(sp_decimal_round_places(&d, 0, SP_DECIMAL_FLOOR), SP_OK);
+    assert_format(&d, "-3");
+    d = dec("2.01");
+    assert_int_equal(sp_decimal_round_places(&d, 0, SP_DECIMAL_CEILING), SP_OK);
+    assert_format(&d, "3");
+    d = dec("2.00");
+    assert_int_equal(sp_decimal_round_places(&d, 0, SP_DECIMAL_CEILING), SP_OK);
+    assert_format(&d, "2");
+    d = dec("49");
+    assert_int_equal(sp_decimal_round_places(&d, -2, SP_DECIMAL_HALF_UP), SP_OK);
+    assert_format(&d, "0");
+    d = dec("1.5");
+    assert_int_equal(sp_decimal_round_places(&d, 3, SP_DECIMAL_HALF_UP), SP_OK);
+    assert_format(&d, "1.500");
+}
+
+static void
+decimal_integer_range(void **state)
+{
+    struct sp_decimal d;
+    int64_t i;
+    uint64_t u;
+
+    (void)state;
+    d = dec("9223372036854775807");
+    assert_int_equal(sp_decimal_to_i64(&d, false, &i, &u), SP_OK);
+    assert_true(i == INT64_MAX);
+    d = dec("-9223372036854775808");
+    assert_int_equal(sp_decimal_to_i64(&d, false, &i, &u), SP_OK);
+    assert_true(i == INT64_MIN);
+    d = dec("9223372036854775808");
+    assert_int_equal(sp_decimal_to_i64(&d, false, &i, &u), SP_ERANGE);
+    assert_int_equal(sp_decimal_to_i64(&d, true, &i, &u), SP_OK);
+    d = dec("18446744073709551616");
+    assert_int_equal(sp_decimal_to_i64(&d, true, &i, &u), SP_ERANGE);
+    d = dec("-1");
+    assert_int_equal(sp_decimal_to_i64(&d, true, &i, &u), SP_ERANGE);
+    sp_decimal_from_i64(&d, INT64_MIN);
+    assert_format(&d, "-9223372036854775808");
+    assert_true(sp_decimal_to_double(&d) == -9223372036854775808.0);
+}
+
 int
 main(void)
 {
@@ -279,6 +376,9 @@ main(void)
         cmocka_unit_test(decimal_divide_by_zero),
         cmocka_unit_test(decimal_round),
         cmocka_unit_test(decimal_from_u64),
+        cmocka_unit_test(decimal_sub_mul_mod),
+        cmocka_unit_test(decimal_truncating_division_and_places),
+        cmocka_unit_test(decimal_integer_range),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

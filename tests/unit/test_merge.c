@@ -79,19 +79,21 @@ static struct sp_merge_column
 agg(int32_t col, enum sp_merge_agg a)
 {
     return (struct sp_merge_column){col, a, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN,
-                                    SP_MERGE_NO_COLUMN};
+                                    SP_MERGE_NO_COLUMN, NULL};
 }
 
 static struct sp_merge_column
 agg_avg(int32_t col, int32_t sum_col, int32_t count_col)
 {
-    return (struct sp_merge_column){col, SP_MERGE_AGG_AVG, sum_col, count_col, SP_MERGE_NO_COLUMN};
+    return (struct sp_merge_column){col, SP_MERGE_AGG_AVG, sum_col, count_col, SP_MERGE_NO_COLUMN,
+                                    NULL};
 }
 
 static struct sp_merge_column
 agg_extreme(int32_t col, enum sp_merge_agg a, int32_t weight_col)
 {
-    return (struct sp_merge_column){col, a, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, weight_col};
+    return (struct sp_merge_column){col, a, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, weight_col,
+                                    NULL};
 }
 
 static struct sp_merge_having
@@ -1403,6 +1405,18 @@ format_double_like_server(void **state)
         {"1.20866666666", 7, "1.2086667"},
         {"-0.001", 2, "0.00"},
         {"1e20", 2, "100000000000000000000.00"},
+        /* server: SELECT ROUND(<input>e0, <decimals>): shortest digits, then zeros */
+        {"0.3333333333333333", 20, "0.33333333333333330000"},
+        {"0.30000000000000004", 20, "0.30000000000000004000"},
+        {"1e23", 2, "100000000000000000000000.00"},
+        {"1.7976931348623157e308", 2, "179769313486231570000000000000000000000000000000000000000000"
+                                      "000000000000000000000000000000000000000000000000000000000000"
+                                      "000000000000000000000000000000000000000000000000000000000000"
+                                      "000000000000000000000000000000000000000000000000000000000000"
+                                      "000000000000000000000000000000000000000000000000000000000000"
+                                      "000000000.00"},
+        {"-2.5e-10", 12, "-0.000000000250"},
+        {"123.456", 10, "123.4560000000"},
     };
     char buf[SP_MERGE_DOUBLE_TEXT_MAX];
 
@@ -1482,6 +1496,136 @@ string_to_double_prefix(void **state)
     assert_true(sp_merge_string_to_double(sp_str_cstr("-.5")) == -0.5);
 }
 
+
+static struct sp_merge_expr
+expr_col(int32_t col)
+{
+    return (struct sp_merge_expr){.op = SP_EXPR_COLUMN, .col = col,
+                                  .count_col = SP_MERGE_NO_COLUMN};
+}
+
+static struct sp_merge_expr
+expr_op(enum sp_merge_expr_op op, const struct sp_merge_expr *a, const struct sp_merge_expr *b)
+{
+    return (struct sp_merge_expr){.op = op, .arg = {a, b}, .col = SP_MERGE_NO_COLUMN,
+                                  .count_col = SP_MERGE_NO_COLUMN};
+}
+
+static struct sp_merge_column
+agg_expr(int32_t col, const struct sp_merge_expr *e)
+{
+    return (struct sp_merge_column){col, SP_MERGE_AGG_EXPR, SP_MERGE_NO_COLUMN,
+                                    SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, e};
+}
+
+/*
+ * server, over DECIMAL(10,5) 0.00001, 0.00001, 0: SELECT SUM(d) / COUNT(*),
+ * AVG(d) returns 0.000006666 twice: the quotient is cut after nine digits,
+ * not rounded.
+ */
+static void
+expr_decimal_quotient_is_cut(void **state)
+{
+    struct sp_column_def defs[] = {coldef(T_NEWDECIMAL, CS_BINARY, 9, 0),
+                                   coldef(T_NEWDECIMAL, CS_BINARY, 9, 0),
+                                   coldef(T_NEWDECIMAL, CS_BINARY, 5, 0),
+                                   coldef(T_LONGLONG, CS_BINARY, 0, 0)};
+    struct sp_merge_expr sum = expr_col(-1), count = expr_col(-2);
+    struct sp_merge_expr div = expr_op(SP_EXPR_DIV, &sum, &count);
+    struct sp_merge_column cols[] = {agg(-1, SP_MERGE_AGG_SUM), agg(-2, SP_MERGE_AGG_COUNT),
+                                     agg_expr(0, &div), agg_avg(1, -1, -2)};
+    struct sp_merge_spec spec = {.nhidden = 2, .columns = cols, .ncolumns = 4, .grouped = true};
+    struct sp_merger *m = create(&spec, defs, 4, 2, 1000);
+
+    (void)state;
+    PUSH(m, 4, 0, "0.000010000", "0.000010000", "0.00001", "2");
+    PUSH(m, 4, 1, "0.000010000", "0.000010000", "0.00001", "1");
+    done_all(m, 2);
+    assert_next(m, "0.000006666|0.000006666");
+    assert_next_status(m, SP_ENOTFOUND);
+    sp_merger_destroy(m);
+}
+
+/*
+ * server: SELECT COUNT(*) + 1, COUNT(*) DIV 0, SUM(f) * 2 over the shards
+ * above: BIGINT, NULL for a division by zero, DOUBLE.
+ */
+static void
+expr_integer_null_and_double(void **state)
+{
+    struct sp_column_def defs[] = {coldef(T_LONGLONG, CS_BINARY, 0, 0),
+                                   coldef(T_LONGLONG, CS_BINARY, 0, 0),
+                                   coldef(T_DOUBLE, CS_BINARY, NOT_FIXED, 0),
+                                   coldef(T_LONGLONG, CS_BINARY, 0, 0),
+                                   coldef(T_DOUBLE, CS_BINARY, NOT_FIXED, 0)};
+    struct sp_merge_expr count = expr_col(-1), sum = expr_col(-2);
+    struct sp_merge_expr one = {.op = SP_EXPR_NUMBER, .text = sp_str_cstr("1")};
+    struct sp_merge_expr zero = {.op = SP_EXPR_NUMBER, .text = sp_str_cstr("0")};
+    struct sp_merge_expr two = {.op = SP_EXPR_NUMBER, .text = sp_str_cstr("2")};
+    struct sp_merge_expr plus = expr_op(SP_EXPR_ADD, &count, &one);
+    struct sp_merge_expr idiv = expr_op(SP_EXPR_INT_DIV, &count, &zero);
+    struct sp_merge_expr times = expr_op(SP_EXPR_MUL, &sum, &two);
+    struct sp_merge_column cols[] = {agg(-1, SP_MERGE_AGG_COUNT), agg(-2, SP_MERGE_AGG_SUM),
+                                     agg_expr(0, &plus), agg_expr(1, &idiv),
+                                     agg_expr(2, &times)};
+    struct sp_merge_spec spec = {.nhidden = 2, .columns = cols, .ncolumns = 5, .grouped = true};
+    struct sp_merger *m = create(&spec, defs, 5, 3, 1000);
+
+    (void)state;
+    PUSH(m, 5, 0, "3", NULL, "0.30000000000000004", "3", "0.30000000000000004");
+    PUSH(m, 5, 1, "3", NULL, "1e20", "3", "1e20");
+    PUSH(m, 5, 2, "2", NULL, "-0.4", "2", "-0.4");
+    done_all(m, 3);
+    assert_next(m, "9|NULL|2e20");
+    sp_merger_destroy(m);
+}
+
+/* server: SELECT MAX(x) * 9223372036854775807 fails with 1690 "BIGINT value is out of range". */
+static void
+expr_bigint_overflow_fails_with_1690(void **state)
+{
+    struct sp_column_def defs[] = {coldef(T_LONGLONG, CS_BINARY, 0, 0),
+                                   coldef(T_LONG, CS_BINARY, 0, 0)};
+    struct sp_merge_expr max = expr_col(-1);
+    struct sp_merge_expr big = {.op = SP_EXPR_NUMBER, .text = sp_str_cstr("9223372036854775807")};
+    struct sp_merge_expr times = expr_op(SP_EXPR_MUL, &max, &big);
+    struct sp_merge_column cols[] = {agg(-1, SP_MERGE_AGG_MAX), agg_expr(0, &times)};
+    struct sp_merge_spec spec = {.nhidden = 1, .columns = cols, .ncolumns = 2, .grouped = true};
+    struct sp_merger *m = create(&spec, defs, 2, 2, 1000);
+    struct sp_buf out;
+    struct sp_error err;
+
+    (void)state;
+    PUSH(m, 2, 0, "0", "40");
+    PUSH(m, 2, 1, "0", "7");
+    done_all(m, 2);
+    sp_buf_init(&out);
+    assert_int_equal(sp_merger_next(m, &out, &err), SP_ERANGE);
+    assert_int_equal(err.code, SP_ER_DATA_OUT_OF_RANGE);
+    assert_string_equal(err.sqlstate, "22003");
+    sp_buf_deinit(&out);
+    sp_merger_destroy(m);
+}
+
+/* An expression whose operand is a string column is refused when the merger is created. */
+static void
+expr_over_a_string_is_refused(void **state)
+{
+    struct sp_column_def defs[] = {coldef(T_DOUBLE, CS_BINARY, NOT_FIXED, 0),
+                                   coldef(T_VAR_STRING, CS_GENERAL_CI, 0, 0)};
+    struct sp_merge_expr max = expr_col(-1);
+    struct sp_merge_expr neg = expr_op(SP_EXPR_NEG, &max, NULL);
+    struct sp_merge_column cols[] = {agg(-1, SP_MERGE_AGG_MAX), agg_expr(0, &neg)};
+    struct sp_merge_spec spec = {.nhidden = 1, .columns = cols, .ncolumns = 2, .grouped = true};
+    struct sp_merger *m = NULL;
+    struct sp_error err;
+
+    (void)state;
+    assert_int_equal(sp_merger_create(&spec, defs, 2, 2, 1000, &m, &err), SP_EINVAL);
+    assert_null(m);
+    assert_int_equal(err.code, SP_ER_NOT_SUPPORTED_YET);
+}
+
 int
 main(void)
 {
@@ -1520,6 +1664,10 @@ main(void)
         cmocka_unit_test(keyless_all_shards_empty),
         cmocka_unit_test(keyless_without_rows),
         cmocka_unit_test(avg_decimal_has_six_decimals),
+        cmocka_unit_test(expr_decimal_quotient_is_cut),
+        cmocka_unit_test(expr_integer_null_and_double),
+        cmocka_unit_test(expr_bigint_overflow_fails_with_1690),
+        cmocka_unit_test(expr_over_a_string_is_refused),
         cmocka_unit_test(sum_double_prints_shortest),
         cmocka_unit_test(sum_and_avg_of_fixed_double),
         cmocka_unit_test(group_then_distinct),

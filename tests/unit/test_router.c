@@ -251,6 +251,50 @@ append_having(char *out, size_t cap, size_t *used, const struct sp_merge_having 
     }
 }
 
+/* An expression over aggregates as a prefix form: (/ h0 h1), (round h2 1), avg(h0/h1). */
+static void
+append_expr(char *out, size_t cap, size_t *used, const struct sp_merge_expr *e)
+{
+    static const char *const ops[] = {
+        [SP_EXPR_NEG] = "neg",     [SP_EXPR_ADD] = "+",          [SP_EXPR_SUB] = "-",
+        [SP_EXPR_MUL] = "*",       [SP_EXPR_DIV] = "/",          [SP_EXPR_INT_DIV] = "div",
+        [SP_EXPR_MOD] = "mod",     [SP_EXPR_ROUND] = "round",    [SP_EXPR_TRUNCATE] = "truncate",
+        [SP_EXPR_ABS] = "abs",     [SP_EXPR_FLOOR] = "floor",    [SP_EXPR_CEILING] = "ceiling",
+        [SP_EXPR_IFNULL] = "ifnull",
+    };
+
+    if (e == NULL) {
+        append(out, cap, used, "NULL");
+        return;
+    }
+    switch (e->op) {
+    case SP_EXPR_COLUMN:
+        append_col(out, cap, used, e->col);
+        return;
+    case SP_EXPR_AVG:
+        append(out, cap, used, "avg(");
+        append_col(out, cap, used, e->col);
+        append(out, cap, used, "/");
+        append_col(out, cap, used, e->count_col);
+        append(out, cap, used, ")");
+        return;
+    case SP_EXPR_NUMBER:
+        append(out, cap, used, "%.*s", (int)e->text.len, e->text.ptr);
+        return;
+    default:
+        append(out, cap, used, "(%s ", ops[e->op]);
+        append_expr(out, cap, used, e->arg[0]);
+        if (e->op == SP_EXPR_ROUND || e->op == SP_EXPR_TRUNCATE) {
+            append(out, cap, used, " %d", (int)e->places);
+        } else if (e->arg[1] != NULL) {
+            append(out, cap, used, " ");
+            append_expr(out, cap, used, e->arg[1]);
+        }
+        append(out, cap, used, ")");
+        return;
+    }
+}
+
 /*
  * Renders SPEC in the "spec:" syntax of routes.txt: hidden=N, then grouped,
  * cols=[col:agg ...], group=[...], order=[...], having=(...), distinct,
@@ -262,6 +306,7 @@ render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
     static const char *const aggs[] = {
         [SP_MERGE_AGG_NONE] = "none", [SP_MERGE_AGG_COUNT] = "count", [SP_MERGE_AGG_SUM] = "sum",
         [SP_MERGE_AGG_MIN] = "min",   [SP_MERGE_AGG_MAX] = "max",     [SP_MERGE_AGG_AVG] = "avg",
+        [SP_MERGE_AGG_EXPR] = "expr",
     };
     const struct sp_merge_column *c;
     size_t used = 0, i;
@@ -284,6 +329,9 @@ render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
                 append(out, cap, &used, "/");
                 append_col(out, cap, &used, c->count_col);
                 append(out, cap, &used, ")");
+            }
+            if (c->agg == SP_MERGE_AGG_EXPR) {
+                append_expr(out, cap, &used, c->expr);
             }
             if (c->weight_col != SP_MERGE_NO_COLUMN) {
                 append(out, cap, &used, "~");
