@@ -5,7 +5,9 @@
  * comparisons joined by AND and OR.
  *
  * An operand is a select-list alias or expression, an aggregate call or
- * another expression; the last two become hidden columns. Anything else
+ * another expression; the last two become hidden columns. A condition
+ * without aggregates becomes a hidden column that the shards compute.
+ * Anything else
  * (a comparison of two operands, a function of aggregates, a subquery)
  * is rejected with a message that names the HAVING construct.
  */
@@ -373,16 +375,84 @@ having_in(struct having *h, int32_t col, bool negated, const char *cond_start)
     return negated ? having_node(h, SP_HAVING_NOT, any, NULL) : any;
 }
 
+/* Whether a token of SPAN is the alias of a select item. */
+static bool
+having_names_alias(const struct having *h, const struct sp_span *span)
+{
+    const struct sp_select *sel = h->mp->sel;
+    struct sp_token_cursor c = span->at;
+
+    while (c.tok.text.ptr < span->end && c.tok.kind != SP_TOK_EOF && c.tok.kind != SP_TOK_ERROR) {
+        for (size_t i = 0; i < sel->nitems; i++) {
+            if (sel->items[i].alias.kind != SP_TOK_EOF &&
+                sp_router_same_name(&c.tok, &sel->items[i].alias)) {
+                return true;
+            }
+        }
+        sp_token_cursor_advance(&c);
+    }
+    return false;
+}
+
+/*
+ * A condition without aggregates (tier <> 'gold') depends on the group
+ * keys alone, so every shard row of a group has the same truth value.
+ * The shards compute it as a hidden column, under the column's collation,
+ * and the merger keeps the groups where it is true (not 0, not NULL).
+ * Returns NULL with C unmoved when the condition has an aggregate, a
+ * subquery or a select-list alias, which a select item cannot name.
+ */
+static struct sp_merge_having *
+having_key_condition(struct having *h)
+{
+    struct sp_token_cursor start = h->c;
+    struct sp_merge_expr leaf;
+    struct sp_span span;
+    bool between = false;
+
+    span.at = h->c;
+    span.start = h->c.tok.text.ptr;
+    span.end = span.start;
+    while (!having_at_end(h)) {
+        if (SP_TOKEN_IS(&h->c.tok, "BETWEEN")) {
+            between = true;
+        } else if (between && having_is_and(&h->c.tok)) {
+            between = false; /* the AND of BETWEEN a AND b */
+        } else if (having_at_boundary(h)) {
+            break;
+        }
+        having_step(h);
+        span.end = h->c.prev.text.ptr + h->c.prev.text.len;
+    }
+    if (span.end == span.start || sp_mergeplan_has_aggregate(&span) ||
+        having_names_alias(h, &span)) {
+        h->c = start;
+        return NULL;
+    }
+
+    h->rc = sp_mergeplan_plain_leaf(h->mp, &span, &leaf);
+    if (h->rc != SP_OK) {
+        return NULL;
+    }
+    return having_cmp(h, leaf.col, SP_CMP_NE, sp_str_cstr("0"), false);
+}
+
 /* One comparison: operand OP literal, literal OP operand, IS [NOT] NULL, BETWEEN, IN. */
 static struct sp_merge_having *
 having_comparison(struct having *h)
 {
     const char *cond_start = h->c.tok.text.ptr;
     struct sp_token_cursor start = h->c;
+    struct sp_merge_having *keys;
     enum sp_merge_cmp_op op;
     struct sp_str literal;
     bool is_string, negated;
     int32_t col;
+
+    keys = having_key_condition(h);
+    if (keys != NULL || h->rc != SP_OK) {
+        return keys;
+    }
 
     /* literal OP operand */
     if (having_literal(h, &literal, &is_string) && having_cmp_op(&h->c.tok, &op)) {

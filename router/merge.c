@@ -295,55 +295,6 @@ merge_distinct_seen(struct sp_merger *m, struct sp_merge_view row, struct sp_err
     return sp_merge_seen_add(m, "SELECT DISTINCT", err, dup);
 }
 
-/* COUNT(DISTINCT): adds the row's key (its weight for collated strings) to the set. */
-static int
-merge_count_push(struct sp_merger *m, struct sp_error *err)
-{
-    const struct sp_merge_keyref *k = &m->count_key;
-    struct sp_str v;
-    bool dup;
-    int rc;
-
-    if (m->row_nulls[k->col]) {
-        return SP_OK; /* COUNT(DISTINCT) ignores NULL */
-    }
-    v = m->row_vals[k->weight != SP_MERGE_NONE ? k->weight : k->col];
-    sp_buf_reset(&m->key, 64 * 1024);
-    rc = sp_merge_key_append(&m->key, false, v);
-    if (rc != SP_OK) {
-        return sp_merge_fail(m, rc, err, "out of memory while counting distinct values");
-    }
-    return sp_merge_seen_add(m, "COUNT(DISTINCT)", err, &dup);
-}
-
-/* COUNT(DISTINCT): the one result row, once every shard is done. */
-static int
-merge_count_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err)
-{
-    char digits[24];
-    struct sp_str count;
-    size_t i;
-    int rc;
-
-    if (m->count_sent) {
-        return SP_ENOTFOUND;
-    }
-    if (m->nlegs_done < m->nlegs) {
-        return SP_EAGAIN;
-    }
-    count = sp_str_make(digits, (size_t)snprintf(digits, sizeof(digits), "%zu", m->seen.count));
-    for (i = 0; i < m->nvisible; i++) {
-        m->row_vals[i] = count;
-        m->row_nulls[i] = false;
-    }
-    rc = sp_text_row_build(out, m->nvisible, m->row_vals, m->row_nulls);
-    if (rc != SP_OK) {
-        return sp_merge_fail(m, rc, err, "out of memory while building the COUNT(DISTINCT) row");
-    }
-    m->count_sent = true;
-    return SP_OK;
-}
-
 static void
 merge_seen_free(struct sp_merge_table *t)
 {
@@ -471,6 +422,56 @@ merge_sum_role(const struct sp_merge_colinfo *c)
     return c->cls == SP_MERGE_CLASS_DOUBLE ? SP_MERGE_ROLE_SUM_DOUBLE : SP_MERGE_ROLE_SUM_DECIMAL;
 }
 
+static bool
+merge_distinct_args_valid(const struct sp_merger *m, const struct sp_merge_column *c)
+{
+    bool distinct = c->agg == SP_MERGE_AGG_COUNT_DISTINCT || c->agg == SP_MERGE_AGG_SUM_DISTINCT ||
+                    c->agg == SP_MERGE_AGG_AVG_DISTINCT;
+
+    if (!distinct) {
+        return c->nargs == 0;
+    }
+    if (c->args == NULL || c->nargs == 0 || (c->agg != SP_MERGE_AGG_COUNT_DISTINCT && c->nargs != 1)) {
+        return false;
+    }
+    for (size_t i = 0; i < c->nargs; i++) {
+        if (!merge_ref_valid(c->args[i].col, m->nvisible, m->ndefs) ||
+            (c->args[i].weight_col != SP_MERGE_NO_COLUMN &&
+             !merge_ref_valid(c->args[i].weight_col, m->nvisible, m->ndefs))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Resolves the arguments of an aggregate over DISTINCT values; weights only for collated strings. */
+static int
+merge_setup_distinct_column(struct sp_merger *m, struct sp_merge_colinfo *info,
+                            const struct sp_merge_column *c, struct sp_error *err)
+{
+    info->dargs = calloc(c->nargs, sizeof(*info->dargs));
+    if (info->dargs == NULL) {
+        sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while creating a merger");
+        return SP_ENOMEM;
+    }
+    for (size_t i = 0; i < c->nargs; i++) {
+        size_t col = sp_merge_resolve(m, c->args[i].col);
+
+        info->dargs[i].col = col;
+        info->dargs[i].weight = c->args[i].weight_col != SP_MERGE_NO_COLUMN &&
+                                        merge_def_is_collated_string(&m->defs[col])
+                                    ? sp_merge_resolve(m, c->args[i].weight_col)
+                                    : SP_MERGE_NONE;
+    }
+    info->ndargs = c->nargs;
+    info->dagg = c->agg;
+    info->role = SP_MERGE_ROLE_DISTINCT;
+    info->dsum_double = c->agg != SP_MERGE_AGG_COUNT_DISTINCT &&
+                        m->cols[info->dargs[0].col].cls == SP_MERGE_CLASS_DOUBLE;
+    m->has_distinct = true;
+    return SP_OK;
+}
+
 /* Assigns each aggregate column its role; AVG parts without an entry become SUM and COUNT. */
 static int
 merge_setup_columns(struct sp_merger *m, struct sp_error *err)
@@ -486,9 +487,10 @@ merge_setup_columns(struct sp_merger *m, struct sp_error *err)
                       (merge_ref_valid(c->sum_col, m->nvisible, m->ndefs) &&
                        merge_ref_valid(c->count_col, m->nvisible, m->ndefs));
         bool expr_ok = (c->agg == SP_MERGE_AGG_EXPR) == (c->expr != NULL);
+        bool args_ok = merge_distinct_args_valid(m, c);
 
         if (!merge_ref_valid(c->col, m->nvisible, m->ndefs) || !weight_ok || !avg_ok ||
-            !expr_ok || c->agg > SP_MERGE_AGG_EXPR) {
+            !expr_ok || !args_ok || c->agg > SP_MERGE_AGG_AVG_DISTINCT) {
             sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
                          "merge spec: column entry %zu names a column outside the %zu shard "
                          "columns or lacks the SUM and COUNT parts of AVG",
@@ -537,6 +539,13 @@ merge_setup_columns(struct sp_merger *m, struct sp_error *err)
             info->role = SP_MERGE_ROLE_EXPR;
             info->expr = c->expr;
             m->has_expr = true;
+            break;
+        case SP_MERGE_AGG_COUNT_DISTINCT:
+        case SP_MERGE_AGG_SUM_DISTINCT:
+        case SP_MERGE_AGG_AVG_DISTINCT:
+            if (merge_setup_distinct_column(m, info, c, err) != SP_OK) {
+                return SP_ENOMEM;
+            }
             break;
         }
     }
@@ -683,22 +692,7 @@ merge_setup(struct sp_merger *m, const struct sp_merge_spec *spec, struct sp_err
         }
     }
 
-    if (spec->count_distinct) {
-        if (!merge_ref_valid(spec->count_key.col, m->nvisible, m->ndefs) ||
-            (spec->count_key.weight_col != SP_MERGE_NO_COLUMN &&
-             !merge_ref_valid(spec->count_key.weight_col, m->nvisible, m->ndefs))) {
-            sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000",
-                         "merge spec: COUNT(DISTINCT) key outside the %zu shard columns",
-                         m->ndefs);
-            return SP_EINVAL;
-        }
-        m->mode = spec->grouped ? SP_MERGE_MODE_GROUPED : SP_MERGE_MODE_COUNT;
-        m->count_key.col = sp_merge_resolve(m, spec->count_key.col);
-        m->count_key.weight = spec->count_key.weight_col == SP_MERGE_NO_COLUMN ||
-                                      !merge_def_is_collated_string(&m->defs[m->count_key.col])
-                                  ? SP_MERGE_NONE
-                                  : sp_merge_resolve(m, spec->count_key.weight_col);
-    } else if (spec->grouped) {
+    if (spec->grouped) {
         m->mode = SP_MERGE_MODE_GROUPED;
     } else if (m->norder > 0) {
         m->mode = SP_MERGE_MODE_STREAM;
@@ -810,6 +804,11 @@ sp_merger_destroy(struct sp_merger *m)
     free(m->order);
     free(m->group);
     free(m->legs);
+    if (m->cols != NULL) {
+        for (size_t i = 0; i < m->ndefs; i++) {
+            free(m->cols[i].dargs);
+        }
+    }
     free(m->cols);
     free(m->defs);
     free(m);
@@ -908,24 +907,11 @@ sp_merger_push_row(struct sp_merger *m, size_t leg, const uint8_t *payload, size
         return SP_OK;
     }
 
-    if (m->mode == SP_MERGE_MODE_GROUPED || m->mode == SP_MERGE_MODE_COUNT) {
+    if (m->mode == SP_MERGE_MODE_GROUPED) {
         rc = sp_text_row_parse(payload, len, m->ndefs, m->row_vals, m->row_nulls);
         if (rc != SP_OK) {
             return sp_merge_fail(m, rc, err, "shard leg %zu sent a row without its %zu columns",
                                  leg, m->ndefs);
-        }
-        if (m->mode == SP_MERGE_MODE_COUNT) {
-            return merge_count_push(m, err);
-        }
-        if (m->spec->count_distinct) {
-            bool dup;
-
-            /* One row per (group, value): a pair that another shard sent already counts once. */
-            rc = sp_merge_group_pair_seen(m, (struct sp_merge_view){m->row_vals, m->row_nulls},
-                                          err, &dup);
-            if (rc != SP_OK || dup) {
-                return rc;
-            }
         }
         return sp_merge_group_push(m, (struct sp_merge_view){m->row_vals, m->row_nulls}, err);
     }
@@ -1038,9 +1024,6 @@ sp_merger_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err)
     }
     if (m->mode == SP_MERGE_MODE_GROUPED) {
         return sp_merge_group_next(m, out, err);
-    }
-    if (m->mode == SP_MERGE_MODE_COUNT) {
-        return merge_count_next(m, out, err);
     }
 
     while (!emitted) {

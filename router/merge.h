@@ -40,7 +40,17 @@ enum sp_merge_agg {
     SP_MERGE_AGG_MIN,
     SP_MERGE_AGG_MAX,
     SP_MERGE_AGG_AVG,    /* AVG(expr): sum_col / count_col, in the AVG column's type */
-    SP_MERGE_AGG_EXPR    /* arithmetic over merged aggregates: see struct sp_merge_expr */
+    SP_MERGE_AGG_EXPR,   /* arithmetic over merged aggregates: see struct sp_merge_expr */
+    /*
+     * Aggregates over DISTINCT values. Every shard groups by the query's
+     * keys and the arguments too, so it returns one row per group and
+     * argument list, with the arguments in the columns ARGS names. The
+     * merger keeps each group's set of argument lists and counts, adds or
+     * averages each list once. A list with a NULL in it counts for nothing.
+     */
+    SP_MERGE_AGG_COUNT_DISTINCT, /* COUNT(DISTINCT a[, b ...]) */
+    SP_MERGE_AGG_SUM_DISTINCT,   /* SUM(DISTINCT a) */
+    SP_MERGE_AGG_AVG_DISTINCT    /* AVG(DISTINCT a), in the AVG column's type */
 };
 
 enum sp_merge_expr_op {
@@ -87,6 +97,13 @@ struct sp_merge_column {
     int32_t count_col;     /* AVG: hidden COUNT(expr); else SP_MERGE_NO_COLUMN */
     int32_t weight_col;    /* MIN/MAX of a string: hidden WEIGHT_STRING(MIN(expr)) */
     const struct sp_merge_expr *expr; /* EXPR: what to evaluate; else NULL */
+    /*
+     * *_DISTINCT: the argument columns, each with the WEIGHT_STRING() that
+     * compares it under its collation (weight_col SP_MERGE_NO_COLUMN when
+     * none); NULL and 0 otherwise.
+     */
+    const struct sp_merge_key *args;
+    size_t nargs;
 };
 
 /*
@@ -137,7 +154,8 @@ struct sp_merge_spec {
     /*
      * grouped: rows with equal group keys become one row (GROUP BY), or
      * all rows become one (aggregates without GROUP BY; no group keys then,
-     * and shards always return one row each).
+     * and shards return one row each, or one per argument list of an
+     * aggregate over DISTINCT values).
      */
     bool grouped;
     struct sp_merge_key *group_keys;
@@ -149,19 +167,6 @@ struct sp_merge_spec {
     size_t norder_keys;
 
     bool distinct;                  /* SELECT DISTINCT over the visible columns */
-
-    /*
-     * COUNT(DISTINCT expr): every shard returns one row per distinct value
-     * of expr (its SQL groups by expr too), with the value in count_key.col
-     * and its weight in count_key.weight_col. Without grouped, the merge
-     * returns one row whose visible columns all hold the number of distinct
-     * non-NULL keys over all shards. With grouped, a row whose group keys
-     * and count key an earlier row already had is dropped, and the
-     * COUNT(DISTINCT) columns are SP_MERGE_AGG_COUNT columns that sum the
-     * shards' per-value counts (1, or 0 for NULL).
-     */
-    bool count_distinct;
-    struct sp_merge_key count_key;
 
     bool has_limit;
     uint64_t limit;

@@ -95,25 +95,6 @@ group_build_key(struct sp_merger *m, struct sp_merge_view row)
     return rc;
 }
 
-int
-sp_merge_group_pair_seen(struct sp_merger *m, struct sp_merge_view row, struct sp_error *err,
-                         bool *dup)
-{
-    const struct sp_merge_keyref *k = &m->count_key;
-    int rc;
-
-    *dup = false;
-    rc = group_build_key(m, row);
-    if (rc == SP_OK) {
-        rc = sp_merge_key_append(&m->key, row.nulls[k->col],
-                                 row.vals[k->weight != SP_MERGE_NONE ? k->weight : k->col]);
-    }
-    if (rc != SP_OK) {
-        return sp_merge_fail(m, rc, err, "out of memory while counting distinct values");
-    }
-    return sp_merge_seen_add(m, "COUNT(DISTINCT)", err, dup);
-}
-
 static struct sp_merge_group *
 group_create(struct sp_merger *m, const uint8_t *key, size_t keylen, uint64_t hash)
 {
@@ -298,6 +279,74 @@ group_add_column(struct sp_merger *m, struct sp_merge_group *g, size_t col,
     }
 }
 
+/* Appends one argument of a DISTINCT aggregate to M->key as group keys are appended. */
+static int
+group_key_append_arg(struct sp_merger *m, const struct sp_merge_keyref *k, struct sp_merge_view row)
+{
+    double d;
+    int rc;
+
+    if (k->weight != SP_MERGE_NONE) {
+        return sp_merge_key_append(&m->key, false, row.vals[k->weight]);
+    }
+    if (m->cols[k->col].cls == SP_MERGE_CLASS_DOUBLE && sp_merge_parse_double(row.vals[k->col], &d)) {
+        d = d == 0.0 ? 0.0 : d;
+        rc = sp_buf_append_u8(&m->key, 2);
+        return rc == SP_OK ? sp_buf_append(&m->key, &d, sizeof(d)) : rc;
+    }
+    return sp_merge_key_append(&m->key, false, row.vals[k->col]);
+}
+
+/*
+ * An aggregate over DISTINCT values: counts or adds ROW's argument list
+ * unless the group has seen it. The key is a marker byte that no DISTINCT
+ * row key starts with, the group's key, the column and the arguments.
+ */
+static int
+group_add_distinct(struct sp_merger *m, struct sp_merge_group *g, size_t col,
+                   struct sp_merge_view row, struct sp_error *err)
+{
+    const struct sp_merge_colinfo *info = &m->cols[col];
+    struct merge_cell *cell = &g->cells[col];
+    uint32_t index = (uint32_t)col;
+    struct sp_str v;
+    bool dup;
+    int rc;
+
+    for (size_t i = 0; i < info->ndargs; i++) {
+        if (row.nulls[info->dargs[i].col]) {
+            return SP_OK;
+        }
+    }
+    sp_buf_reset(&m->key, 64 * 1024);
+    rc = sp_buf_append_u8(&m->key, 0xFF);
+    if (rc == SP_OK) {
+        rc = sp_buf_append(&m->key, g->entry.key, g->entry.keylen);
+    }
+    if (rc == SP_OK) {
+        rc = sp_buf_append(&m->key, &index, sizeof(index));
+    }
+    for (size_t i = 0; i < info->ndargs && rc == SP_OK; i++) {
+        rc = group_key_append_arg(m, &info->dargs[i], row);
+    }
+    if (rc != SP_OK) {
+        return sp_merge_fail(m, rc, err, "out of memory while merging DISTINCT values");
+    }
+    rc = sp_merge_seen_add(m, "aggregate over DISTINCT values", err, &dup);
+    if (rc != SP_OK || dup) {
+        return rc;
+    }
+
+    cell->count++;
+    if (info->dagg == SP_MERGE_AGG_COUNT_DISTINCT) {
+        cell->null = false;
+        return SP_OK;
+    }
+    v = row.vals[info->dargs[0].col];
+    return info->dsum_double ? group_add_double(m, cell, v, err)
+                             : group_add_decimal(m, cell, v, err);
+}
+
 int
 sp_merge_group_push(struct sp_merger *m, struct sp_merge_view row, struct sp_error *err)
 {
@@ -338,6 +387,14 @@ sp_merge_group_push(struct sp_merger *m, struct sp_merge_view row, struct sp_err
         rc = group_add_column(m, g, col, row, first, err);
         if (rc != SP_OK) {
             return rc;
+        }
+    }
+    for (size_t col = 0; m->has_distinct && col < m->ndefs; col++) {
+        if (m->cols[col].role == SP_MERGE_ROLE_DISTINCT) {
+            rc = group_add_distinct(m, g, col, row, err);
+            if (rc != SP_OK) {
+                return rc;
+            }
         }
     }
     return SP_OK;
@@ -425,6 +482,55 @@ group_finish_avg(struct sp_merger *m, struct sp_merge_group *g, size_t col, stru
     return SP_OK;
 }
 
+/* COUNT, SUM or AVG over the DISTINCT values that group_add_distinct collected. */
+static int
+group_finish_distinct(struct sp_merger *m, struct sp_merge_group *g, size_t col,
+                      struct sp_error *err)
+{
+    const struct sp_merge_colinfo *info = &m->cols[col];
+    const struct sp_column_def *def = &m->defs[col];
+    struct merge_cell *cell = &g->cells[col];
+    char text[SP_DECIMAL_TEXT_MAX + SP_MERGE_DOUBLE_TEXT_MAX];
+    struct sp_decimal sum, count, v;
+    size_t len;
+    int rc;
+
+    if (info->dagg == SP_MERGE_AGG_COUNT_DISTINCT) {
+        len = (size_t)snprintf(text, sizeof(text), "%llu", (unsigned long long)cell->count);
+    } else if (cell->null || cell->count == 0) {
+        cell->null = true;
+        return SP_OK;
+    } else if (info->dsum_double) {
+        double d = info->dagg == SP_MERGE_AGG_AVG_DISTINCT ? cell->sum / (double)cell->count
+                                                            : cell->sum;
+
+        len = sp_merge_format_double(d, def->decimals, text);
+    } else {
+        rc = sp_decimal_parse(&sum, cell->text, cell->len);
+        v = sum;
+        if (rc == SP_OK && info->dagg == SP_MERGE_AGG_AVG_DISTINCT) {
+            sp_decimal_from_u64(&count, cell->count);
+            rc = sp_merge_decimal_divide(&v, &sum, &count);
+        }
+        if (rc == SP_OK) {
+            unsigned natural = info->dagg == SP_MERGE_AGG_AVG_DISTINCT ? sum.scale + 4 : sum.scale;
+
+            rc = sp_decimal_round(&v, group_decimal_scale(def, natural));
+        }
+        if (rc != SP_OK) {
+            return sp_merge_fail(m, rc, err, "a merged aggregate over DISTINCT values needs more "
+                                             "than %d digits", SP_DECIMAL_MAX_DIGITS);
+        }
+        len = sp_decimal_format(&v, text);
+    }
+
+    rc = group_cell_set(cell, text, len);
+    if (rc != SP_OK) {
+        return sp_merge_fail(m, rc, err, "out of memory while merging a group");
+    }
+    return SP_OK;
+}
+
 static int
 group_finish_column(struct sp_merger *m, struct sp_merge_group *g, size_t col,
                     struct sp_error *err)
@@ -460,6 +566,8 @@ group_finish_column(struct sp_merger *m, struct sp_merge_group *g, size_t col,
         }
         len = sp_merge_format_double(cell->sum, def->decimals, text);
         break;
+    case SP_MERGE_ROLE_DISTINCT:
+        return group_finish_distinct(m, g, col, err);
     default:
         return SP_OK;
     }

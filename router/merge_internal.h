@@ -29,8 +29,7 @@
 enum sp_merge_mode {
     SP_MERGE_MODE_PASS,    /* no grouping, no order: arrival order */
     SP_MERGE_MODE_STREAM,  /* no grouping, ordered: k-way merge of sorted legs */
-    SP_MERGE_MODE_GROUPED, /* GROUP BY or aggregates: buffer groups, then sort */
-    SP_MERGE_MODE_COUNT    /* COUNT(DISTINCT expr): a set of keys, then one row */
+    SP_MERGE_MODE_GROUPED  /* GROUP BY or aggregates: buffer groups, then sort */
 };
 
 /* Contribution of a shard column to a merged group. */
@@ -43,7 +42,15 @@ enum sp_merge_role {
     SP_MERGE_ROLE_MIN,
     SP_MERGE_ROLE_MAX,
     SP_MERGE_ROLE_AVG,         /* computed from its SUM and COUNT columns */
-    SP_MERGE_ROLE_EXPR         /* computed from other merged columns */
+    SP_MERGE_ROLE_EXPR,        /* computed from other merged columns */
+    SP_MERGE_ROLE_DISTINCT     /* counts or adds each new argument list of its group once */
+};
+
+/* A sort or group key with its column references resolved to indexes. */
+struct sp_merge_keyref {
+    size_t col;
+    size_t weight; /* SP_MERGE_NONE without a weight column */
+    bool desc;
 };
 
 struct sp_merge_colinfo {
@@ -54,13 +61,10 @@ struct sp_merge_colinfo {
     size_t count;        /* AVG: the COUNT part column */
     size_t distinct_src; /* visible column: whose bytes decide DISTINCT equality */
     const struct sp_merge_expr *expr; /* EXPR */
-};
-
-/* A sort or group key with its column references resolved to indexes. */
-struct sp_merge_keyref {
-    size_t col;
-    size_t weight; /* SP_MERGE_NONE without a weight column */
-    bool desc;
+    enum sp_merge_agg dagg;              /* DISTINCT: COUNT_, SUM_ or AVG_DISTINCT */
+    struct sp_merge_keyref *dargs;       /* DISTINCT: its arguments */
+    size_t ndargs;
+    bool dsum_double;                    /* DISTINCT SUM or AVG over a DOUBLE argument */
 };
 
 /* One row's values, from a queued shard row or a merged group. */
@@ -143,8 +147,7 @@ struct sp_merger {
     uint64_t emitted;
 
     /* SP_MERGE_MODE_GROUPED */
-    struct sp_merge_keyref count_key; /* SP_MERGE_MODE_COUNT */
-    bool count_sent;
+    bool has_distinct;          /* some column is an SP_MERGE_ROLE_DISTINCT */
     struct sp_str *row_vals;    /* the row being merged into its group */
     bool *row_nulls;
     struct sp_merge_table groups;
@@ -204,12 +207,6 @@ int sp_merge_group_push(struct sp_merger *m, struct sp_merge_view row, struct sp
 int sp_merge_seen_add(struct sp_merger *m, const char *what, struct sp_error *err,
                       bool *dup) SP_WARN_UNUSED;
 
-/*
- * COUNT(DISTINCT) in groups: sets *DUP when an earlier row had the same
- * group keys and count key, else remembers this pair (bounded by max_rows).
- */
-int sp_merge_group_pair_seen(struct sp_merger *m, struct sp_merge_view row, struct sp_error *err,
-                             bool *dup) SP_WARN_UNUSED;
 int sp_merge_group_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err) SP_WARN_UNUSED;
 void sp_merge_group_free_all(struct sp_merger *m);
 

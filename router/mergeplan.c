@@ -18,6 +18,9 @@
 /* Maximum length of the expression text quoted in a message, in bytes. */
 #define MP_QUOTE_MAX 64
 
+/* Arguments of one COUNT(DISTINCT a, b, ...) that the merge handles. */
+#define MP_DISTINCT_ARGS_MAX 16
+
 struct mp_aggregate_name {
     const char *name;
     size_t len;
@@ -249,6 +252,132 @@ mp_column(struct mergeplan *mp, int32_t col, enum sp_merge_agg agg, int32_t weig
     entry->count_col = SP_MERGE_NO_COLUMN;
     entry->weight_col = weight;
     entry->expr = NULL;
+    entry->args = NULL;
+    entry->nargs = 0;
+    return SP_OK;
+}
+
+/* Adds TEXT to the expressions the shards also group by, unless it is there. */
+static int
+mp_distinct_group_by(struct mergeplan *mp, struct sp_str text)
+{
+    struct sp_str *slot;
+
+    for (size_t i = 0; i < mp->ndistinct_args; i++) {
+        if (sp_str_eq(mp->distinct_args[i], text)) {
+            return SP_OK;
+        }
+    }
+    slot = sp_router_push(mp->arena, (void **)&mp->distinct_args, &mp->ndistinct_args,
+                          &mp->distinct_args_cap, sizeof(*slot));
+    if (slot == NULL) {
+        return SP_ENOMEM;
+    }
+    *slot = text;
+    return SP_OK;
+}
+
+/*
+ * Splits ARGS ("DISTINCT a, b") into its expressions at top-level commas.
+ * Returns how many it stored in OUT (at most MAX), or 0 for text that is
+ * not such a list.
+ */
+static size_t
+mp_distinct_list(struct sp_str args, struct sp_str *out, size_t max)
+{
+    struct sp_token_cursor c;
+    const char *start = NULL, *end = NULL;
+    size_t n = 0;
+    int depth = 0;
+
+    sp_token_cursor_init(&c, args.ptr, args.len);
+    if (!SP_TOKEN_IS(&c.tok, "DISTINCT")) {
+        return 0;
+    }
+    sp_token_cursor_advance(&c);
+    for (;;) {
+        bool stop = c.tok.kind == SP_TOK_EOF || (depth == 0 && c.tok.kind == SP_TOK_COMMA);
+
+        if (c.tok.kind == SP_TOK_ERROR || c.tok.kind == SP_TOK_SEMICOLON) {
+            return 0;
+        }
+        if (stop) {
+            if (start == NULL || n == max) {
+                return 0;
+            }
+            out[n++] = sp_str_make(start, (size_t)(end - start));
+            start = NULL;
+            if (c.tok.kind == SP_TOK_EOF) {
+                return depth == 0 ? n : 0;
+            }
+            sp_token_cursor_advance(&c);
+            continue;
+        }
+        if (c.tok.kind == SP_TOK_LPAREN) {
+            depth++;
+        } else if (c.tok.kind == SP_TOK_RPAREN) {
+            depth--;
+        }
+        if (start == NULL) {
+            start = c.tok.text.ptr;
+        }
+        end = c.tok.text.ptr + c.tok.text.len;
+        sp_token_cursor_advance(&c);
+    }
+}
+
+/*
+ * Makes COL the aggregate over DISTINCT values CALL, whose text is EXPR.
+ * Each argument becomes a hidden column with its weight and a key that
+ * the shards also group by. The shards then return every group's distinct
+ * argument lists, and the merger counts or adds each list once.
+ */
+static int
+mp_distinct_aggregate(struct mergeplan *mp, int32_t col, struct sp_str expr,
+                      const struct mp_call *call)
+{
+    struct sp_str list[MP_DISTINCT_ARGS_MAX];
+    struct sp_merge_column *entry;
+    struct sp_merge_key *args;
+    enum sp_merge_agg agg;
+    size_t nargs = mp_distinct_list(call->args, list, MP_DISTINCT_ARGS_MAX);
+    int rc;
+
+    agg = call->agg == SP_MERGE_AGG_COUNT ? SP_MERGE_AGG_COUNT_DISTINCT
+          : call->agg == SP_MERGE_AGG_SUM ? SP_MERGE_AGG_SUM_DISTINCT
+                                          : SP_MERGE_AGG_AVG_DISTINCT;
+    if (nargs == 0 || (agg != SP_MERGE_AGG_COUNT_DISTINCT && nargs != 1)) {
+        sp_route_reject(mp->route, mp->err,
+                        "the aggregate over DISTINCT values '%.*s' on a query that spans several "
+                        "shards is not supported yet: use at most %d plain arguments",
+                        mp_quote_len(expr), expr.ptr, MP_DISTINCT_ARGS_MAX);
+        return SP_OK;
+    }
+    args = sp_arena_alloc(mp->arena, nargs * sizeof(*args));
+    if (args == NULL) {
+        return SP_ENOMEM;
+    }
+    for (size_t i = 0; i < nargs; i++) {
+        args[i].desc = false;
+        rc = mp_hidden(mp, list[i], &args[i].col);
+        if (rc == SP_OK) {
+            rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", list[i], "))"),
+                           &args[i].weight_col);
+        }
+        if (rc == SP_OK) {
+            rc = mp_distinct_group_by(mp, list[i]);
+        }
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    rc = mp_column(mp, col, agg, SP_MERGE_NO_COLUMN);
+    if (rc != SP_OK) {
+        return rc;
+    }
+    entry = mp_find_column(mp, col);
+    entry->args = args;
+    entry->nargs = nargs;
     return SP_OK;
 }
 
@@ -276,6 +405,10 @@ mp_aggregate(struct mergeplan *mp, int32_t col, struct sp_str expr, const struct
     if (entry != NULL) {
         ref->weight_col = entry->weight_col;
         return SP_OK;
+    }
+    if (call->distinct && call->agg != SP_MERGE_AGG_MIN && call->agg != SP_MERGE_AGG_MAX) {
+        ref->weight_col = SP_MERGE_NO_COLUMN;
+        return mp_distinct_aggregate(mp, col, expr, call);
     }
 
     switch (call->agg) {
@@ -315,8 +448,6 @@ mp_aggregate(struct mergeplan *mp, int32_t col, struct sp_str expr, const struct
     return mp_column(mp, col, call->agg, weight);
 }
 
-static void mp_reject_distinct(struct mergeplan *mp, struct sp_str text);
-
 bool
 sp_mergeplan_has_aggregate(const struct sp_span *span)
 {
@@ -339,11 +470,7 @@ sp_mergeplan_aggregate_leaf(struct mergeplan *mp, const struct sp_span *span, bo
     if (!*found) {
         return SP_OK;
     }
-    if (call.distinct && call.agg != SP_MERGE_AGG_MIN && call.agg != SP_MERGE_AGG_MAX) {
-        mp_reject_distinct(mp, text);
-        return SP_OK;
-    }
-    if (call.agg == SP_MERGE_AGG_AVG) {
+    if (call.agg == SP_MERGE_AGG_AVG && !call.distinct) {
         /* The evaluator divides the parts itself, keeping the digits the server keeps. */
         node->op = SP_EXPR_AVG;
         rc = mp_hidden(mp, mp_text(mp, "SUM(", call.args, ")"), &node->col);
@@ -358,6 +485,11 @@ sp_mergeplan_aggregate_leaf(struct mergeplan *mp, const struct sp_span *span, bo
         }
         return rc;
     }
+    /*
+     * NOTE: AVG(DISTINCT x) inside an expression reads the average rounded
+     * to its column's decimals, where the server keeps more digits, so a
+     * ROUND() of it to fewer digits can differ in the last one.
+     */
     node->op = SP_EXPR_COLUMN;
     rc = mp_aggregate(mp, SP_MERGE_NO_COLUMN, text, &call, &ref);
     node->col = ref.col;
@@ -408,14 +540,6 @@ mp_plain(struct mergeplan *mp, int32_t col, struct sp_str expr, struct mergeplan
     return mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", expr, "))"), &ref->weight_col);
 }
 
-static void
-mp_reject_distinct(struct mergeplan *mp, struct sp_str text)
-{
-    sp_route_reject(mp->route, mp->err,
-                    "an aggregate over DISTINCT values ('%.*s') on a query that spans several "
-                    "shards is not supported yet",
-                    mp_quote_len(text), text.ptr);
-}
 
 /* Makes COL (SP_MERGE_NO_COLUMN: a new hidden column for SPAN) an expression over aggregates. */
 static int
@@ -516,10 +640,6 @@ mp_expression_ref(struct mergeplan *mp, const struct sp_span *expr, const char *
         return SP_OK;
     }
     if (mp_call_of(expr, &call)) {
-        if (call.distinct && call.agg != SP_MERGE_AGG_MIN && call.agg != SP_MERGE_AGG_MAX) {
-            mp_reject_distinct(mp, text);
-            return SP_OK;
-        }
         return mp_aggregate(mp, SP_MERGE_NO_COLUMN, text, &call, ref);
     }
     if (contents.aggregate) {
@@ -721,18 +841,6 @@ mp_items(struct mergeplan *mp)
         }
         mp_inspect(&item->expr, &contents);
         if (mp_call_of(&item->expr, &call)) {
-            if (mp->count_distinct && call.distinct && call.agg == SP_MERGE_AGG_COUNT) {
-                /* Each shard row counts one (group, value) pair: 1, or 0 for NULL. */
-                rc = mp_column(mp, item->col, SP_MERGE_AGG_COUNT, SP_MERGE_NO_COLUMN);
-                if (rc != SP_OK) {
-                    return rc;
-                }
-                continue;
-            }
-            if (call.distinct && call.agg != SP_MERGE_AGG_MIN && call.agg != SP_MERGE_AGG_MAX) {
-                mp_reject_distinct(mp, text);
-                return SP_OK;
-            }
             if (item->col < 0) {
                 sp_route_reject(mp->route, mp->err,
                                 "an aggregate function after SELECT * or t.* on a query that "
@@ -811,180 +919,6 @@ mp_survey(struct mergeplan *mp)
     return !sel->has_having || mp_survey_span(mp, &sel->having);
 }
 
-/*
- * The argument of COUNT(DISTINCT arg) in ARGS ("DISTINCT arg"), when it is a
- * single expression (no comma at its top level).
- */
-static bool
-mp_distinct_argument(struct sp_str args, struct sp_str *arg)
-{
-    struct sp_token_cursor c;
-    const char *start = NULL, *end = NULL;
-    int depth = 0;
-
-    sp_token_cursor_init(&c, args.ptr, args.len);
-    if (!SP_TOKEN_IS(&c.tok, "DISTINCT")) {
-        return false;
-    }
-    sp_token_cursor_advance(&c);
-    while (c.tok.kind != SP_TOK_EOF) {
-        if (c.tok.kind == SP_TOK_ERROR || c.tok.kind == SP_TOK_SEMICOLON ||
-            (depth == 0 && c.tok.kind == SP_TOK_COMMA)) {
-            return false;
-        }
-        if (c.tok.kind == SP_TOK_LPAREN) {
-            depth++;
-        } else if (c.tok.kind == SP_TOK_RPAREN) {
-            depth--;
-        }
-        if (start == NULL) {
-            start = c.tok.text.ptr;
-        }
-        end = c.tok.text.ptr + c.tok.text.len;
-        sp_token_cursor_advance(&c);
-    }
-    if (start == NULL || depth != 0) {
-        return false;
-    }
-    *arg = sp_str_make(start, (size_t)(end - start));
-    return true;
-}
-
-/*
- * Whether the query is SELECT COUNT(DISTINCT arg)[, COUNT(DISTINCT arg)...]
- * over one and the same arg, with no GROUP BY, HAVING, ORDER BY, LIMIT or
- * DISTINCT: then every shard can return its distinct values (GROUP BY arg)
- * and the merge counts them. Stores arg and the end of the statement's last
- * token, where GROUP BY goes.
- */
-static bool
-mp_count_distinct_shape(const struct mergeplan *mp, struct sp_str text, struct sp_str *arg,
-                        const char **statement_end)
-{
-    const struct sp_select *sel = mp->sel;
-    struct sp_token_cursor c;
-    struct mp_call call;
-    struct sp_str this;
-    size_t i;
-
-    if (sel->has_group || sel->has_having || sel->has_order || sel->has_limit ||
-        sel->distinct || sel->nitems == 0) {
-        return false;
-    }
-    for (i = 0; i < sel->nitems; i++) {
-        const struct sp_select_item *item = &sel->items[i];
-
-        if (item->star || !mp_call_of(&item->expr, &call) || call.agg != SP_MERGE_AGG_COUNT ||
-            !call.distinct || !mp_distinct_argument(call.args, &this)) {
-            return false;
-        }
-        if (i > 0 && !sp_str_eq(this, *arg)) {
-            return false; /* several arguments would need several GROUP BYs */
-        }
-        *arg = this;
-    }
-
-    /* GROUP BY goes after the last token, before a trailing comment or ';'. */
-    *statement_end = NULL;
-    sp_token_cursor_init(&c, text.ptr, text.len);
-    while (c.tok.kind != SP_TOK_EOF && c.tok.kind != SP_TOK_ERROR &&
-           c.tok.kind != SP_TOK_SEMICOLON) {
-        *statement_end = c.tok.text.ptr + c.tok.text.len;
-        sp_token_cursor_advance(&c);
-    }
-    return *statement_end != NULL && c.tok.kind != SP_TOK_ERROR;
-}
-
-/*
- * Whether a GROUP BY query's aggregates are all COUNT(DISTINCT arg) over one
- * and the same single arg, without HAVING: then the shards can group by the
- * keys and arg, and the merge counts each (group, value) pair once.
- */
-static bool
-mp_grouped_count_distinct_shape(const struct mergeplan *mp, struct sp_str *arg)
-{
-    const struct sp_select *sel = mp->sel;
-    struct mp_contents contents;
-    struct mp_call call;
-    struct sp_str this;
-    bool found = false;
-    size_t i;
-
-    if (!sel->has_group || sel->ngroup == 0 || sel->has_having) {
-        return false;
-    }
-    for (i = 0; i < sel->nitems; i++) {
-        const struct sp_select_item *item = &sel->items[i];
-
-        if (item->star) {
-            return false;
-        }
-        if (mp_call_of(&item->expr, &call) && call.distinct) {
-            if (call.agg != SP_MERGE_AGG_COUNT || !mp_distinct_argument(call.args, &this) ||
-                (found && !sp_str_eq(this, *arg))) {
-                return false;
-            }
-            *arg = this;
-            found = true;
-            continue;
-        }
-        mp_inspect(&item->expr, &contents);
-        if (contents.aggregate || contents.unsupported != NULL) {
-            return false; /* another aggregate would count (group, value) rows */
-        }
-    }
-    for (i = 0; i < sel->norder; i++) {
-        mp_inspect(&sel->order[i].expr, &contents);
-        if (contents.aggregate || contents.unsupported != NULL) {
-            return false;
-        }
-    }
-    return found;
-}
-
-static int mp_hidden_edit(struct mergeplan *mp, struct sp_edit *edit);
-
-/* Plans COUNT(DISTINCT ARG): the shards group by ARG and the merge counts the keys. */
-static int
-mp_count_distinct(struct mergeplan *mp, struct sp_merge_spec *spec, struct sp_str arg,
-                  const char *statement_end, struct sp_edit **edits, size_t *nedits)
-{
-    struct sp_str group_by = mp_text(mp, " GROUP BY ", arg, "");
-    struct sp_edit *e;
-    int32_t key, weight;
-    int rc;
-
-    if (group_by.ptr == NULL) {
-        return SP_ENOMEM;
-    }
-    rc = mp_hidden(mp, arg, &key);
-    if (rc == SP_OK) {
-        rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", arg, "))"), &weight);
-    }
-    if (rc != SP_OK) {
-        return rc;
-    }
-
-    e = sp_arena_alloc(mp->arena, 2 * sizeof(*e));
-    if (e == NULL) {
-        return SP_ENOMEM;
-    }
-    rc = mp_hidden_edit(mp, &e[0]);
-    if (rc != SP_OK) {
-        return rc;
-    }
-    e[1] = (struct sp_edit){statement_end, statement_end, group_by};
-
-    spec->count_distinct = true;
-    spec->count_key = (struct sp_merge_key){.col = key, .weight_col = weight, .desc = false};
-    spec->nhidden = (uint32_t)mp->nhidden;
-    *edits = e;
-    *nedits = 2;
-    mp->route->kind = SP_PLAN_SCATTER_MERGE;
-    mp->route->merge = spec;
-    return SP_OK;
-}
-
 /* ", expr AS _sp_h0, ..." for the hidden columns, inserted after the select list. */
 static int
 mp_hidden_edit(struct mergeplan *mp, struct sp_edit *edit)
@@ -1007,6 +941,35 @@ mp_hidden_edit(struct mergeplan *mp, struct sp_edit *edit)
     }
     edit->start = mp->sel->list_end;
     edit->end = mp->sel->list_end;
+    edit->text = sp_str_make(buf, used);
+    return SP_OK;
+}
+
+/*
+ * The arguments of aggregates over DISTINCT values join the shards' GROUP
+ * BY: after its last key, or as a new GROUP BY after FROM and WHERE.
+ */
+static int
+mp_distinct_group_edit(struct mergeplan *mp, struct sp_edit *edit)
+{
+    const struct sp_select *sel = mp->sel;
+    size_t len = 16, used = 0;
+    char *buf;
+
+    for (size_t i = 0; i < mp->ndistinct_args; i++) {
+        len += mp->distinct_args[i].len + 2;
+    }
+    buf = sp_arena_alloc(mp->arena, len + 1);
+    if (buf == NULL) {
+        return SP_ENOMEM;
+    }
+    used = (size_t)snprintf(buf, len + 1, "%s", sel->has_group ? ", " : " GROUP BY ");
+    for (size_t i = 0; i < mp->ndistinct_args; i++) {
+        used += (size_t)snprintf(buf + used, len + 1 - used, "%s%.*s", i > 0 ? ", " : "",
+                                 (int)mp->distinct_args[i].len, mp->distinct_args[i].ptr);
+    }
+    edit->start = sel->has_group ? sel->group[sel->ngroup - 1].expr.end : sel->group_cut;
+    edit->end = edit->start;
     edit->text = sp_str_make(buf, used);
     return SP_OK;
 }
@@ -1037,15 +1000,11 @@ mp_edits(struct mergeplan *mp, struct sp_edit **edits, size_t *nedits)
             return rc;
         }
     }
-    if (mp->count_distinct) {
-        /* GROUP BY keys, arg: the shards return each group's distinct values. */
-        const char *after = sel->group[sel->ngroup - 1].expr.end;
-        struct sp_str extra = mp_text(mp, ", ", mp->count_arg, "");
-
-        if (extra.ptr == NULL) {
-            return SP_ENOMEM;
+    if (mp->ndistinct_args > 0) {
+        rc = mp_distinct_group_edit(mp, &e[n++]);
+        if (rc != SP_OK) {
+            return rc;
         }
-        e[n++] = (struct sp_edit){after, after, extra};
     }
     if (sel->has_having && mp->grouped && !mp->having_on_shards) {
         e[n++] = (struct sp_edit){sel->having_cut, sel->having.end, SP_STR_NULL};
@@ -1153,20 +1112,6 @@ mp_spec(struct mergeplan *mp, struct sp_merge_spec *spec)
         }
     }
 
-    if (mp->count_distinct) {
-        int32_t key, weight;
-
-        rc = mp_hidden(mp, mp->count_arg, &key);
-        if (rc == SP_OK) {
-            rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", mp->count_arg, "))"), &weight);
-        }
-        if (rc != SP_OK) {
-            return rc;
-        }
-        spec->count_distinct = true;
-        spec->count_key = (struct sp_merge_key){.col = key, .weight_col = weight, .desc = false};
-    }
-
     spec->distinct = sel->distinct;
     spec->has_limit = sel->has_limit;
     spec->limit = sel->limit;
@@ -1182,8 +1127,6 @@ sp_mergeplan_build(struct sp_str text, struct sp_arena *arena, struct sp_route *
                    struct sp_error *err, struct sp_edit **edits, size_t *nedits)
 {
     struct mergeplan mp = {.arena = arena, .route = route, .err = err};
-    struct sp_str count_expr;
-    const char *statement_end;
     struct sp_merge_spec *spec;
     struct sp_select *sel;
     bool ordered;
@@ -1206,10 +1149,6 @@ sp_mergeplan_build(struct sp_str text, struct sp_arena *arena, struct sp_route *
     if (!mp_survey(&mp)) {
         return SP_OK;
     }
-    if (mp_count_distinct_shape(&mp, text, &count_expr, &statement_end)) {
-        return mp_count_distinct(&mp, spec, count_expr, statement_end, edits, nedits);
-    }
-    mp.count_distinct = mp_grouped_count_distinct_shape(&mp, &mp.count_arg);
     ordered = sel->has_order && !mp_order_is_null(sel);
     if (!ordered && !sel->has_limit && !sel->has_group && !sel->distinct && !mp.grouped) {
         /* HAVING without grouping filters single rows, which each shard can do itself. */

@@ -34,8 +34,9 @@ struct mergeplan {
     const struct sp_select *sel;
     bool grouped;
     bool having_on_shards;          /* HAVING names group keys only: the shards apply it */
-    bool count_distinct;            /* GROUP BY with COUNT(DISTINCT count_arg) items */
-    struct sp_str count_arg;
+    struct sp_str *distinct_args;   /* arguments of DISTINCT aggregates: shards group by them */
+    size_t ndistinct_args;
+    size_t distinct_args_cap;
 
     struct sp_str *hidden;          /* expression text of each hidden column */
     size_t nhidden;

@@ -417,6 +417,12 @@ sel_clauses(struct selparse *p)
     const struct sp_token *tok = &p->c.tok;
 
     while (!sel_at_end(tok)) {
+        if (out->group_cut == NULL &&
+            ((SP_TOKEN_IS(tok, "GROUP") && SEL_PEEK_IS(&p->c, "BY")) ||
+             (SP_TOKEN_IS(tok, "ORDER") && SEL_PEEK_IS(&p->c, "BY")) ||
+             SP_TOKEN_IS(tok, "HAVING") || SP_TOKEN_IS(tok, "LIMIT"))) {
+            out->group_cut = p->c.prev.text.ptr + p->c.prev.text.len;
+        }
         if (SP_TOKEN_IS(tok, "FOR")) {
             if (!sel_for(p)) {
                 return false;
@@ -461,6 +467,9 @@ sel_clauses(struct selparse *p)
         } else {
             sel_step(p);
         }
+    }
+    if (out->group_cut == NULL) {
+        out->group_cut = p->c.prev.text.ptr + p->c.prev.text.len;
     }
     return true;
 }

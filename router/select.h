@@ -49,6 +49,7 @@ struct sp_select {
     bool has_group;
     struct sp_select_key *group;
     size_t ngroup;
+    const char *group_cut;  /* just after FROM and WHERE: where a missing GROUP BY would go */
 
     bool has_having;
     struct sp_span having;

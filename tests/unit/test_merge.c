@@ -79,21 +79,21 @@ static struct sp_merge_column
 agg(int32_t col, enum sp_merge_agg a)
 {
     return (struct sp_merge_column){col, a, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN,
-                                    SP_MERGE_NO_COLUMN, NULL};
+                                    SP_MERGE_NO_COLUMN, NULL, NULL, 0};
 }
 
 static struct sp_merge_column
 agg_avg(int32_t col, int32_t sum_col, int32_t count_col)
 {
     return (struct sp_merge_column){col, SP_MERGE_AGG_AVG, sum_col, count_col, SP_MERGE_NO_COLUMN,
-                                    NULL};
+                                    NULL, NULL, 0};
 }
 
 static struct sp_merge_column
 agg_extreme(int32_t col, enum sp_merge_agg a, int32_t weight_col)
 {
     return (struct sp_merge_column){col, a, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, weight_col,
-                                    NULL};
+                                    NULL, NULL, 0};
 }
 
 static struct sp_merge_having
@@ -1048,8 +1048,10 @@ count_distinct_across_shards(void **state)
     struct sp_column_def defs[] = {coldef(T_LONGLONG, CS_BINARY, 0, 0),
                                    coldef(T_VAR_STRING, CS_GENERAL_CI, 0, 0),
                                    coldef(T_VAR_STRING, CS_BINARY, 0, 0)};
-    struct sp_merge_spec spec = {.nhidden = 2, .count_distinct = true,
-                                 .count_key = key(-1, -2, false)};
+    struct sp_merge_key args[] = {key(-1, -2, false)};
+    struct sp_merge_column cols[] = {{0, SP_MERGE_AGG_COUNT_DISTINCT, SP_MERGE_NO_COLUMN,
+                                      SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, NULL, args, 1}};
+    struct sp_merge_spec spec = {.nhidden = 2, .columns = cols, .ncolumns = 1, .grouped = true};
     struct sp_merger *m = create(&spec, defs, 3, 2, 100);
 
     PUSH(m, 3, 0, "1", "a", "hex:0041");
@@ -1515,7 +1517,7 @@ static struct sp_merge_column
 agg_expr(int32_t col, const struct sp_merge_expr *e)
 {
     return (struct sp_merge_column){col, SP_MERGE_AGG_EXPR, SP_MERGE_NO_COLUMN,
-                                    SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, e};
+                                    SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, e, NULL, 0};
 }
 
 /*
@@ -1626,6 +1628,53 @@ expr_over_a_string_is_refused(void **state)
     assert_int_equal(err.code, SP_ER_NOT_SUPPORTED_YET);
 }
 
+/*
+ * SELECT g2, COUNT(DISTINCT x), SUM(DISTINCT d), AVG(DISTINCT d), COUNT(*)
+ * ... GROUP BY g2: each shard grouped by g2, x and d, so a row is one
+ * (group, x, d) list with COUNT(*) of its rows. Lists that several shards
+ * share count once; a NULL argument counts for nothing, COUNT(*) adds up.
+ * Group 'p' has x = 10, 20, 10, NULL and d = 1.00, 2.50, 1.00, 2.00 (two
+ * distinct x; distinct d 1.00, 2.50, 2.00 sum to 5.50); group 'q' has
+ * one row of NULLs.
+ */
+static void
+distinct_aggregates_in_groups(void **state)
+{
+    struct sp_column_def defs[] = {
+        coldef(T_VAR_STRING, CS_BINARY, 0, 0),  coldef(T_LONGLONG, CS_BINARY, 0, 0),
+        coldef(T_NEWDECIMAL, CS_BINARY, 2, 0),  coldef(T_NEWDECIMAL, CS_BINARY, 6, 0),
+        coldef(T_LONGLONG, CS_BINARY, 0, 0),    coldef(T_LONG, CS_BINARY, 0, 0),
+        coldef(T_NEWDECIMAL, CS_BINARY, 2, 0)};
+    struct sp_merge_key xarg[] = {key(-1, SP_MERGE_NO_COLUMN, false)};
+    struct sp_merge_key darg[] = {key(-2, SP_MERGE_NO_COLUMN, false)};
+    struct sp_merge_key group[] = {key(0, SP_MERGE_NO_COLUMN, false)};
+    struct sp_merge_column cols[] = {
+        agg(0, SP_MERGE_AGG_NONE),
+        {1, SP_MERGE_AGG_COUNT_DISTINCT, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN,
+         SP_MERGE_NO_COLUMN, NULL, xarg, 1},
+        {2, SP_MERGE_AGG_SUM_DISTINCT, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN,
+         NULL, darg, 1},
+        {3, SP_MERGE_AGG_AVG_DISTINCT, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN, SP_MERGE_NO_COLUMN,
+         NULL, darg, 1},
+        agg(4, SP_MERGE_AGG_COUNT)};
+    struct sp_merge_spec spec = {.nhidden = 2, .columns = cols, .ncolumns = 5, .grouped = true,
+                                 .group_keys = group, .ngroup_keys = 1, .order_keys = group,
+                                 .norder_keys = 1};
+    struct sp_merger *m = create(&spec, defs, 7, 2, 1000);
+
+    (void)state;
+    PUSH(m, 7, 0, "p", "1", "1.00", "1.000000", "1", "10", "1.00");
+    PUSH(m, 7, 0, "p", "1", "2.50", "2.500000", "1", "20", "2.50");
+    PUSH(m, 7, 0, "q", "0", SQL_NULL, SQL_NULL, "1", SQL_NULL, SQL_NULL);
+    PUSH(m, 7, 1, "p", "1", "1.00", "1.000000", "1", "10", "1.00");
+    PUSH(m, 7, 1, "p", "0", "2.00", "2.000000", "1", SQL_NULL, "2.00");
+    done_all(m, 2);
+    assert_next(m, "p|2|5.50|1.833333|4");
+    assert_next(m, "q|0|NULL|NULL|1");
+    assert_next_status(m, SP_ENOTFOUND);
+    sp_merger_destroy(m);
+}
+
 int
 main(void)
 {
@@ -1660,6 +1709,7 @@ main(void)
         cmocka_unit_test(group_by_collated_string),
         cmocka_unit_test(group_min_max_by_weight),
         cmocka_unit_test(count_distinct_across_shards),
+        cmocka_unit_test(distinct_aggregates_in_groups),
         cmocka_unit_test(keyless_with_empty_shards),
         cmocka_unit_test(keyless_all_shards_empty),
         cmocka_unit_test(keyless_without_rows),

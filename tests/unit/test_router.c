@@ -298,7 +298,8 @@ append_expr(char *out, size_t cap, size_t *used, const struct sp_merge_expr *e)
 /*
  * Renders SPEC in the "spec:" syntax of routes.txt: hidden=N, then grouped,
  * cols=[col:agg ...], group=[...], order=[...], having=(...), distinct,
- * count_distinct=[key~weight], limit=N offset=N, each only when set.
+ * limit=N offset=N, each only when set. An expression column shows its
+ * tree, an aggregate over DISTINCT values its (argument~weight) list.
  */
 static void
 render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
@@ -306,7 +307,9 @@ render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
     static const char *const aggs[] = {
         [SP_MERGE_AGG_NONE] = "none", [SP_MERGE_AGG_COUNT] = "count", [SP_MERGE_AGG_SUM] = "sum",
         [SP_MERGE_AGG_MIN] = "min",   [SP_MERGE_AGG_MAX] = "max",     [SP_MERGE_AGG_AVG] = "avg",
-        [SP_MERGE_AGG_EXPR] = "expr",
+        [SP_MERGE_AGG_EXPR] = "expr", [SP_MERGE_AGG_COUNT_DISTINCT] = "count-distinct",
+        [SP_MERGE_AGG_SUM_DISTINCT] = "sum-distinct",
+        [SP_MERGE_AGG_AVG_DISTINCT] = "avg-distinct",
     };
     const struct sp_merge_column *c;
     size_t used = 0, i;
@@ -333,6 +336,13 @@ render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
             if (c->agg == SP_MERGE_AGG_EXPR) {
                 append_expr(out, cap, &used, c->expr);
             }
+            for (size_t a = 0; a < c->nargs; a++) {
+                append(out, cap, &used, "%s", a == 0 ? "(" : ",");
+                append_col(out, cap, &used, c->args[a].col);
+                append(out, cap, &used, "~");
+                append_col(out, cap, &used, c->args[a].weight_col);
+                append(out, cap, &used, "%s", a + 1 == c->nargs ? ")" : "");
+            }
             if (c->weight_col != SP_MERGE_NO_COLUMN) {
                 append(out, cap, &used, "~");
                 append_col(out, cap, &used, c->weight_col);
@@ -348,9 +358,6 @@ render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
     }
     if (spec->distinct) {
         append(out, cap, &used, " distinct");
-    }
-    if (spec->count_distinct) {
-        append_keys(out, cap, &used, "count_distinct", &spec->count_key, 1);
     }
     if (spec->has_limit) {
         append(out, cap, &used, " limit=%llu offset=%llu", (unsigned long long)spec->limit,

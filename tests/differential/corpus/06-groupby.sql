@@ -82,3 +82,10 @@ SELECT COUNT(*), MIN(id), MAX(id) FROM orders GROUP BY tag
 @ordered SELECT tier, COUNT(*) FROM customers GROUP BY tier HAVING tier = 'SILVER' ORDER BY tier
 @ordered SELECT tier, COUNT(*) AS n FROM customers GROUP BY tier HAVING tier <> 'gold' AND n > 1 ORDER BY tier
 @ordered SELECT status, SUM(qty) FROM orders GROUP BY status HAVING status LIKE 'p%' ORDER BY status
+-- HAVING that mixes conditions on group keys (computed by the shards, under
+-- the column's collation) with conditions on aggregates (computed after the merge).
+@ordered SELECT tier, COUNT(*) AS n FROM customers GROUP BY tier HAVING tier <> 'GOLD' AND n > 1 ORDER BY tier
+@ordered SELECT country, SUM(balance) FROM customers GROUP BY country HAVING country IN ('fr', 'DE') OR SUM(balance) > 1000 ORDER BY country
+@ordered SELECT status, COUNT(*) FROM orders GROUP BY status HAVING status BETWEEN 'a' AND 'P' AND COUNT(*) > 3 ORDER BY status
+@ordered SELECT tier, COUNT(*) FROM customers GROUP BY tier HAVING NOT (tier LIKE 'g%') AND MAX(balance) IS NOT NULL ORDER BY tier
+@ordered SELECT customer_id, COUNT(*) FROM orders GROUP BY customer_id HAVING customer_id % 7 = 1 AND COUNT(*) >= 2 ORDER BY customer_id

@@ -60,3 +60,19 @@ SELECT SUM(DISTINCT qty), AVG(DISTINCT qty) FROM orders
 @ordered SELECT tier, COUNT(DISTINCT country) FROM customers GROUP BY tier ORDER BY tier
 @ordered SELECT tier, COUNT(DISTINCT name) AS n FROM customers GROUP BY tier ORDER BY n DESC, tier
 @ordered SELECT status, COUNT(DISTINCT qty) FROM orders WHERE amount > 0 GROUP BY status ORDER BY status LIMIT 2
+-- Several aggregates over DISTINCT values beside plain aggregates: the
+-- shards also group by every argument, the proxy counts each list once.
+SELECT COUNT(DISTINCT status), COUNT(DISTINCT customer_id), COUNT(*), SUM(amount), MIN(created) FROM orders
+SELECT COUNT(DISTINCT name), COUNT(DISTINCT tier, country), AVG(balance) FROM customers
+@ordered SELECT status, COUNT(DISTINCT customer_id), COUNT(DISTINCT tag), COUNT(*), SUM(qty) FROM orders GROUP BY status ORDER BY status
+@ordered SELECT tier, COUNT(DISTINCT name), COUNT(DISTINCT country), MAX(balance) FROM customers GROUP BY tier ORDER BY tier
+@ordered SELECT kind, COUNT(DISTINCT label), SUM(DISTINCT amount), AVG(DISTINCT value) FROM events GROUP BY kind ORDER BY kind
+SELECT SUM(DISTINCT amount), AVG(DISTINCT amount), SUM(DISTINCT discount), AVG(DISTINCT discount) FROM orders
+SELECT SUM(DISTINCT price), AVG(DISTINCT qty), SUM(DISTINCT qty) FROM orders WHERE id < 120
+SELECT SUM(DISTINCT qty), AVG(DISTINCT qty), COUNT(DISTINCT qty) FROM orders WHERE 1 = 0
+SELECT COUNT(DISTINCT name) * 100 / COUNT(*), COUNT(DISTINCT country) - 1 FROM customers
+@ordered SELECT customer_id, COUNT(DISTINCT status) AS n FROM orders GROUP BY customer_id HAVING COUNT(DISTINCT status) > 2 ORDER BY customer_id
+@ordered SELECT country, COUNT(DISTINCT tier) AS tiers FROM customers GROUP BY country ORDER BY tiers DESC, country LIMIT 4
+@ordered SELECT COUNT(DISTINCT k) AS n FROM sbtest1 WHERE id > 100 ORDER BY n LIMIT 1
+SELECT COUNT(DISTINCT c, k), COUNT(DISTINCT k, c) FROM sbtest1
+SELECT COUNT(DISTINCT LOWER(name)), COUNT(DISTINCT name) FROM customers
