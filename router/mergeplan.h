@@ -65,6 +65,15 @@ int sp_mergeplan_build(struct sp_str text, struct sp_arena *arena, struct sp_rou
                        struct sp_error *err, struct sp_edit **edits, size_t *nedits) SP_WARN_UNUSED;
 
 /*
+ * Builds the shard SQL edits (mergeplan_sql.c), sorted by position:
+ * hidden columns after the select list, the GROUP BY of DISTINCT
+ * arguments, HAVING out, and LIMIT o+n (no offset) for plain queries or
+ * no LIMIT for grouped ones, which need every group. LIMIT n without an
+ * offset stays as it is. Returns SP_OK or SP_ENOMEM.
+ */
+int sp_mergeplan_edits(struct mergeplan *mp, struct sp_edit **edits, size_t *nedits) SP_WARN_UNUSED;
+
+/*
  * Resolves an expression that HAVING compares: a select-list alias or
  * expression, or an aggregate call or other expression that becomes a
  * hidden column. Returns SP_OK with *COL set, SP_OK with the route
