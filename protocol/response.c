@@ -3,6 +3,7 @@
  *
  *   response   = OK | ERR | LOCAL_INFILE | resultset
  *   resultset  = column-count column-def* [EOF] row* (EOF | OK-0xFE | ERR)
+ *   prepared   = ERR | prepare-ok [param-def+ [EOF]] [column-def+ [EOF]]
  *
  * and any OK or terminating EOF with SERVER_MORE_RESULTS_EXISTS is
  * followed by another response. No I/O and no allocation.
@@ -23,6 +24,7 @@ sp_response_tracker_init(struct sp_response_tracker *t, enum sp_response_mode mo
     t->continuing = false;
     t->last_role = SP_ROLE_OTHER;
     t->columns_left = 0;
+    t->params_left = 0;
     t->status = 0;
     t->warnings = 0;
     t->affected_rows = 0;
@@ -101,6 +103,60 @@ tracker_first(struct sp_response_tracker *t, uint32_t len, const uint8_t *head, 
     return SP_OK;
 }
 
+/* After the parameter definitions of a prepare response: column definitions, or the end. */
+static void
+tracker_prepare_columns(struct sp_response_tracker *t)
+{
+    t->state = t->columns_left > 0 ? SP_RESPONSE_COLUMN_DEFS : SP_RESPONSE_DONE;
+}
+
+/* The first packet of a COM_STMT_PREPARE response: ERR, or the prepare OK with its counts. */
+static int
+tracker_prepare_first(struct sp_response_tracker *t, uint32_t len, const uint8_t *head,
+                      size_t avail, enum sp_packet_role *role)
+{
+    if (len > 0 && head[0] == SP_PACKET_ERR) {
+        *role = SP_ROLE_ERR;
+        t->state = SP_RESPONSE_DONE;
+        return SP_OK;
+    }
+    /* 0x00, statement id (4 bytes), column count (2), parameter count (2), ... */
+    if (len < 9 || avail < 9 || head[0] != SP_PACKET_OK) {
+        return SP_EPROTO;
+    }
+    *role = SP_ROLE_PREPARE_OK;
+    t->columns_left = (uint64_t)head[5] | (uint64_t)head[6] << 8;
+    t->params_left = (uint64_t)head[7] | (uint64_t)head[8] << 8;
+    t->status = 0;
+    t->warnings = len >= 12 && avail >= 12 ? (uint16_t)(head[10] | head[11] << 8) : 0;
+    if (t->params_left > 0) {
+        t->state = SP_RESPONSE_PARAM_DEFS;
+    } else {
+        tracker_prepare_columns(t);
+    }
+    return SP_OK;
+}
+
+static int
+tracker_param_defs(struct sp_response_tracker *t, uint32_t len, const uint8_t *head,
+                   size_t avail, enum sp_packet_role *role)
+{
+    if (sp_response_classify(head, avail < len ? avail : len, false, false) != SP_RESPONSE_DATA ||
+        t->params_left == 0) {
+        return SP_EPROTO;
+    }
+    *role = SP_ROLE_PARAM_DEF;
+    t->params_left--;
+    if (t->params_left == 0) {
+        if (t->deprecate_eof) {
+            tracker_prepare_columns(t);
+        } else {
+            t->state = SP_RESPONSE_PARAMS_EOF;
+        }
+    }
+    return SP_OK;
+}
+
 static int
 tracker_rows(struct sp_response_tracker *t, uint32_t len, const uint8_t *head, size_t avail,
              enum sp_packet_role *role)
@@ -152,7 +208,11 @@ tracker_column_defs(struct sp_response_tracker *t, uint32_t len, const uint8_t *
     *role = SP_ROLE_COLUMN_DEF;
     t->columns_left--;
     if (t->columns_left == 0) {
-        t->state = t->deprecate_eof ? SP_RESPONSE_ROWS : SP_RESPONSE_COLUMNS_EOF;
+        if (!t->deprecate_eof) {
+            t->state = SP_RESPONSE_COLUMNS_EOF;
+        } else {
+            t->state = t->mode == SP_RESPONSE_MODE_PREPARE ? SP_RESPONSE_DONE : SP_RESPONSE_ROWS;
+        }
     }
     return SP_OK;
 }
@@ -184,7 +244,22 @@ sp_response_tracker_feed(struct sp_response_tracker *t, uint32_t len, const uint
             rc = SP_OK;
             break;
         }
+        if (t->mode == SP_RESPONSE_MODE_PREPARE) {
+            rc = tracker_prepare_first(t, len, head, avail, role);
+            break;
+        }
         rc = tracker_first(t, len, head, avail, role);
+        break;
+    case SP_RESPONSE_PARAM_DEFS:
+        rc = tracker_param_defs(t, len, head, avail, role);
+        break;
+    case SP_RESPONSE_PARAMS_EOF:
+        if (sp_response_classify(head, avail, false, false) != SP_RESPONSE_EOF) {
+            return SP_EPROTO;
+        }
+        *role = SP_ROLE_PARAMS_EOF;
+        tracker_prepare_columns(t);
+        rc = SP_OK;
         break;
     case SP_RESPONSE_COLUMN_DEFS:
         rc = tracker_column_defs(t, len, head, avail, role);
@@ -194,7 +269,7 @@ sp_response_tracker_feed(struct sp_response_tracker *t, uint32_t len, const uint
             return SP_EPROTO;
         }
         *role = SP_ROLE_COLUMNS_EOF;
-        t->state = SP_RESPONSE_ROWS;
+        t->state = t->mode == SP_RESPONSE_MODE_PREPARE ? SP_RESPONSE_DONE : SP_RESPONSE_ROWS;
         rc = SP_OK;
         break;
     case SP_RESPONSE_ROWS:

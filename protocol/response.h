@@ -5,7 +5,8 @@
  * each physical packet: OK, ERR, column count, column definition, row, the
  * EOF that ends a result set, and so on. It must also know when the whole
  * response has arrived, including result sets chained by
- * SERVER_MORE_RESULTS_EXISTS. The tracker decides both from packet headers
+ * SERVER_MORE_RESULTS_EXISTS. A COM_STMT_PREPARE response is a prepare OK
+ * followed by parameter and column definitions. The tracker decides both from packet headers
  * and the first bytes of each payload, so large rows can be forwarded
  * before their last byte has arrived.
  */
@@ -29,7 +30,8 @@
 enum sp_response_mode {
     SP_RESPONSE_MODE_QUERY,      /* COM_QUERY, COM_INIT_DB, most commands */
     SP_RESPONSE_MODE_FIELD_LIST, /* COM_FIELD_LIST: definitions, then EOF */
-    SP_RESPONSE_MODE_SINGLE      /* one packet of any kind (COM_STATISTICS) */
+    SP_RESPONSE_MODE_SINGLE,     /* one packet of any kind (COM_STATISTICS) */
+    SP_RESPONSE_MODE_PREPARE     /* COM_STMT_PREPARE: prepare OK and definitions, or ERR */
 };
 
 enum sp_packet_role {
@@ -41,11 +43,16 @@ enum sp_packet_role {
     SP_ROLE_ROW,
     SP_ROLE_ROWS_END,     /* EOF, or OK with 0xFE header, after the last row */
     SP_ROLE_LOCAL_INFILE, /* LOCAL INFILE request; the proxy never enables it */
-    SP_ROLE_OTHER         /* the packet of a SINGLE-mode response */
+    SP_ROLE_OTHER,        /* the packet of a SINGLE-mode response */
+    SP_ROLE_PREPARE_OK,   /* COM_STMT_PREPARE_OK */
+    SP_ROLE_PARAM_DEF,    /* a parameter definition after a prepare OK */
+    SP_ROLE_PARAMS_EOF    /* the EOF after the parameter definitions (classic EOF only) */
 };
 
 enum sp_response_state {
     SP_RESPONSE_FIRST,       /* expecting the first packet of a result */
+    SP_RESPONSE_PARAM_DEFS,
+    SP_RESPONSE_PARAMS_EOF,
     SP_RESPONSE_COLUMN_DEFS,
     SP_RESPONSE_COLUMNS_EOF,
     SP_RESPONSE_ROWS,
@@ -59,6 +66,7 @@ struct sp_response_tracker {
     bool continuing;            /* the last physical packet was 0xFFFFFF long */
     enum sp_packet_role last_role;
     uint64_t columns_left;
+    uint64_t params_left;       /* SP_RESPONSE_MODE_PREPARE */
     uint16_t status;            /* status flags of the last OK/EOF seen */
     uint16_t warnings;          /* warnings of the last OK/EOF seen */
     uint64_t affected_rows;     /* of the last OK seen */
