@@ -95,6 +95,46 @@ enum sp_response_kind sp_response_classify(const uint8_t *payload, size_t len, b
  */
 int sp_column_count_parse(const uint8_t *payload, size_t len, uint64_t *count) SP_WARN_UNUSED;
 
+/* MySQL column and parameter type codes (enum_field_types). */
+#define SP_MYSQL_TYPE_DECIMAL 0
+#define SP_MYSQL_TYPE_TINY 1
+#define SP_MYSQL_TYPE_SHORT 2
+#define SP_MYSQL_TYPE_LONG 3
+#define SP_MYSQL_TYPE_FLOAT 4
+#define SP_MYSQL_TYPE_DOUBLE 5
+#define SP_MYSQL_TYPE_NULL 6
+#define SP_MYSQL_TYPE_TIMESTAMP 7
+#define SP_MYSQL_TYPE_LONGLONG 8
+#define SP_MYSQL_TYPE_INT24 9
+#define SP_MYSQL_TYPE_DATE 10
+#define SP_MYSQL_TYPE_TIME 11
+#define SP_MYSQL_TYPE_DATETIME 12
+#define SP_MYSQL_TYPE_YEAR 13
+#define SP_MYSQL_TYPE_NEWDATE 14
+#define SP_MYSQL_TYPE_VARCHAR 15
+#define SP_MYSQL_TYPE_BIT 16
+#define SP_MYSQL_TYPE_TIMESTAMP2 17
+#define SP_MYSQL_TYPE_DATETIME2 18
+#define SP_MYSQL_TYPE_TIME2 19
+#define SP_MYSQL_TYPE_NEWDECIMAL 246
+#define SP_MYSQL_TYPE_JSON 245
+#define SP_MYSQL_TYPE_ENUM 247
+#define SP_MYSQL_TYPE_SET 248
+#define SP_MYSQL_TYPE_TINY_BLOB 249
+#define SP_MYSQL_TYPE_MEDIUM_BLOB 250
+#define SP_MYSQL_TYPE_LONG_BLOB 251
+#define SP_MYSQL_TYPE_BLOB 252
+#define SP_MYSQL_TYPE_VAR_STRING 253
+#define SP_MYSQL_TYPE_STRING 254
+#define SP_MYSQL_TYPE_GEOMETRY 255
+
+/* Column definition flags that change how a value is encoded or printed. */
+#define SP_COLUMN_FLAG_UNSIGNED 0x0020
+#define SP_COLUMN_FLAG_ZEROFILL 0x0040
+
+/* Column decimals at or above this value mean "not fixed". */
+#define SP_COLUMN_DECIMALS_NOT_FIXED 31
+
 /* ColumnDefinition41. */
 struct sp_column_def {
     struct sp_str catalog; /* always "def" */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/str.h"
+#include "protocol/result.h"
 
 /* Comparison class of a column type. */
 enum sp_merge_class {
@@ -22,29 +23,6 @@ enum sp_merge_class {
     SP_MERGE_CLASS_DATETIME, /* DATE, DATETIME, TIMESTAMP: fixed-width text */
     SP_MERGE_CLASS_TIME      /* TIME: signed, hours beyond 24 */
 };
-
-/* MySQL column type codes that the merger distinguishes. */
-#define SP_MYSQL_TYPE_DECIMAL 0
-#define SP_MYSQL_TYPE_TINY 1
-#define SP_MYSQL_TYPE_SHORT 2
-#define SP_MYSQL_TYPE_LONG 3
-#define SP_MYSQL_TYPE_FLOAT 4
-#define SP_MYSQL_TYPE_DOUBLE 5
-#define SP_MYSQL_TYPE_NULL 6
-#define SP_MYSQL_TYPE_TIMESTAMP 7
-#define SP_MYSQL_TYPE_LONGLONG 8
-#define SP_MYSQL_TYPE_INT24 9
-#define SP_MYSQL_TYPE_DATE 10
-#define SP_MYSQL_TYPE_TIME 11
-#define SP_MYSQL_TYPE_DATETIME 12
-#define SP_MYSQL_TYPE_YEAR 13
-#define SP_MYSQL_TYPE_NEWDATE 14
-#define SP_MYSQL_TYPE_VARCHAR 15
-#define SP_MYSQL_TYPE_BIT 16
-#define SP_MYSQL_TYPE_TIMESTAMP2 17
-#define SP_MYSQL_TYPE_DATETIME2 18
-#define SP_MYSQL_TYPE_TIME2 19
-#define SP_MYSQL_TYPE_NEWDECIMAL 246
 
 /* The collation id of binary strings: no trailing-space padding. */
 #define SP_MERGE_BINARY_CHARSET 63
