@@ -18,7 +18,9 @@
 # SP_BENCH_WORKERS (proxy worker threads, default 2), SP_BENCH_WORKLOAD
 # (sysbench test, default oltp_point_select; oltp_read_only also works),
 # SP_BENCH_LAYOUT (hash, the default, or range: ids below 5001 on s0, the
-# rest on s1). After the runs it prints how many SELECTs each shard executed
+# rest on s1), SP_BENCH_PS_MODE (sysbench --db-ps-mode: auto, the default,
+# uses server-side prepared statements; disable sends text queries). After
+# the runs it prints how many SELECTs each shard executed
 # during the proxy runs (the shards' own Com_select counters).
 # Not part of the test suite: sysbench, the servers and the proxy share the
 # machine's cores, so the numbers compare the two paths on one host only.
@@ -36,6 +38,7 @@ THREADS=${SP_BENCH_THREADS:-8}
 WORKERS=${SP_BENCH_WORKERS:-2}
 WORKLOAD=${SP_BENCH_WORKLOAD:-oltp_point_select}
 LAYOUT=${SP_BENCH_LAYOUT:-hash}
+PS_MODE=${SP_BENCH_PS_MODE:-auto}
 readonly TABLES=4
 readonly TABLE_SIZE=10000
 readonly PROXY_READY_TIMEOUT_S=30
@@ -122,7 +125,7 @@ sysbench_cmd() {
 
     sysbench "$WORKLOAD" --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
         --mysql-user=app --mysql-password=app-pass --mysql-db=sbtest \
-        --tables="$TABLES" --table-size="$TABLE_SIZE" --auto_inc=off --db-ps-mode=disable \
+        --tables="$TABLES" --table-size="$TABLE_SIZE" --auto_inc=off --db-ps-mode="$PS_MODE" \
         "$@" "$command"
 }
 

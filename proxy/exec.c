@@ -82,12 +82,32 @@ exec_leg_release(struct sp_leg *leg)
         return;
     }
 
-    if (!leg->failed) {
+    if (leg->command == SP_COM_STMT_PREPARE) {
+        /*
+         * The proxy prepares again wherever a statement runs, so the
+         * backend's statement is closed now (no reply comes). A prepare
+         * response carries no status flags: the backend keeps the state
+         * it had.
+         */
+        if (leg->has_backend_stmt) {
+            uint8_t id[4] = {(uint8_t)leg->backend_stmt, (uint8_t)(leg->backend_stmt >> 8),
+                             (uint8_t)(leg->backend_stmt >> 16),
+                             (uint8_t)(leg->backend_stmt >> 24)};
+
+            if (sp_backend_send_command(be, SP_COM_STMT_CLOSE, id, sizeof(id)) != SP_OK) {
+                sp_backend_close(be, "cannot close a prepared statement");
+                return;
+            }
+        }
+        status = (uint16_t)((leg->was_in_trans ? SP_SERVER_STATUS_IN_TRANS : 0) |
+                            (s->autocommit ? SP_SERVER_STATUS_AUTOCOMMIT : 0));
+    } else if (!leg->failed) {
         if (ex->use_db.len > 0 && ex->use_db.len <= SP_BACKEND_DB_MAX) {
             memcpy(be->db, ex->use_db.ptr, ex->use_db.len);
             be->dblen = ex->use_db.len;
         }
         s->autocommit = (status & SP_SERVER_STATUS_AUTOCOMMIT) != 0;
+        s->no_backslash_escapes = (status & SP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) != 0;
     }
 
     in_trans = (status & SP_SERVER_STATUS_IN_TRANS) != 0 ||
@@ -275,14 +295,14 @@ exec_leg_process_packets(struct sp_leg *leg)
             sp_backend_read_stop(be);
             return;
         }
-        if (ex->kind == SP_PLAN_SCATTER_MERGE && leg->state == SP_LEG_RUNNING) {
-            /* The merger takes whole rows. */
+        if ((ex->kind == SP_PLAN_SCATTER_MERGE || ex->binary) && leg->state == SP_LEG_RUNNING) {
+            /* The merger and the binary row builder take whole rows. */
             if (hdr.len >= SP_PACKET_MAX_PAYLOAD) {
                 struct sp_error err;
 
                 sp_error_set(&err, SP_ER_NOT_SUPPORTED_YET, "42000",
-                             "a row of 16 MiB or more in a result merged from several shards is "
-                             "not supported yet");
+                             "a row of 16 MiB or more in a result merged from several shards or "
+                             "returned to a prepared statement is not supported yet");
                 exec_leg_fail(leg, &err);
                 return;
             }
@@ -322,8 +342,13 @@ exec_leg_process_packets(struct sp_leg *leg)
         }
 
         leg->got_bytes = true;
-        if (exec_is_streaming(ex)) {
+        if (leg->command == SP_COM_STMT_PREPARE) {
+            action = exec_prepare_action(leg, role, data + SP_PACKET_HEADER_LEN, take);
+        } else if (exec_is_streaming(ex)) {
             action = exec_stream_action(leg, role, probe.status, probe.warnings);
+            if (ex->binary && action == LEG_FORWARD) {
+                action = exec_binary_action(leg, role, data + SP_PACKET_HEADER_LEN, hdr.len);
+            }
         } else if (ex->kind == SP_PLAN_SCATTER_MERGE) {
             action = exec_merge_action(leg, role, data + SP_PACKET_HEADER_LEN, hdr.len,
                                        probe.status, probe.warnings);
@@ -433,6 +458,9 @@ exec_leg_next_step(struct sp_leg *leg)
         case SP_COM_STATISTICS:
             mode = SP_RESPONSE_MODE_SINGLE;
             break;
+        case SP_COM_STMT_PREPARE:
+            mode = SP_RESPONSE_MODE_PREPARE;
+            break;
         default:
             mode = SP_RESPONSE_MODE_QUERY;
             break;
@@ -469,7 +497,8 @@ exec_leg_begin(struct sp_leg *leg, struct sp_backend *be)
         leg->presteps |= SP_PRESTEP_SET_NAMES;
     }
     if (ex->in_trans && !leg->was_in_trans && ex->stmt != SP_STMT_BEGIN &&
-        ex->stmt != SP_STMT_COMMIT && ex->stmt != SP_STMT_ROLLBACK) {
+        ex->stmt != SP_STMT_COMMIT && ex->stmt != SP_STMT_ROLLBACK &&
+        leg->command != SP_COM_STMT_PREPARE) {
         leg->presteps |= SP_PRESTEP_BEGIN;
     }
 
@@ -675,11 +704,12 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->use_db = plan->use_db;
     ex->merge_spec = plan->merge;
     ex->same_rows = plan->broadcast_same_rows;
+    ex->binary = s->binary_result;
     sp_buf_init(&ex->merge_row);
     ex->retryable = !plan->pins_session &&
                     (plan->stmt == SP_STMT_SELECT || plan->stmt == SP_STMT_SHOW ||
                      command == SP_COM_INIT_DB || command == SP_COM_FIELD_LIST ||
-                     command == SP_COM_STATISTICS);
+                     command == SP_COM_STATISTICS || command == SP_COM_STMT_PREPARE);
     for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
         ex->in_trans = ex->in_trans || (s->held[i].backend != NULL && s->held[i].in_trans);
     }

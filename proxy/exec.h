@@ -84,6 +84,10 @@ struct sp_leg {
     size_t ncolumns;
     size_t ndefs;
     bool processing;             /* inside exec_leg_process: no re-entry */
+
+    /* COM_STMT_PREPARE: the backend's statement, closed before the backend is released. */
+    uint32_t backend_stmt;
+    bool has_backend_stmt;
 };
 
 struct sp_exec {
@@ -112,6 +116,16 @@ struct sp_exec {
     bool retryable;              /* safe to run again on a new connection */
     struct sp_str use_db;        /* database to adopt when the command succeeds */
     uint16_t warnings;           /* summed over legs */
+
+    /*
+     * A COM_STMT_EXECUTE that runs as a text statement: the client gets
+     * binary rows, built from the text rows with these definitions.
+     */
+    bool binary;
+    const struct sp_column_def *bin_defs;
+    struct sp_column_def *bin_own_defs; /* streamed plans: parsed as they pass (arena) */
+    size_t bin_ncols;
+    size_t bin_ndefs;
 };
 
 /*

@@ -62,6 +62,23 @@ void exec_merge_resume(struct sp_session *s);
 /* Ends a merged SELECT once every leg is done: the last rows and the terminator. */
 void exec_merge_finish(struct sp_session *s);
 
+/* exec_stmt.c: the prepared-statement protocol. */
+
+/* What a packet of a COM_STMT_PREPARE response becomes: the prepare OK gets the proxy's id. */
+enum leg_action exec_prepare_action(struct sp_leg *leg, enum sp_packet_role role,
+                                    const uint8_t *payload, size_t len);
+
+/*
+ * For an execute answered in binary rows: a streamed packet that would be
+ * forwarded. Keeps the column definitions and replaces each text row by a
+ * binary one (PAYLOAD is the whole packet).
+ */
+enum leg_action exec_binary_action(struct sp_leg *leg, enum sp_packet_role role,
+                                   const uint8_t *payload, size_t len);
+
+/* Appends the text row PAYLOAD to the client as a binary row over ex->bin_defs. */
+int exec_append_binary_row(struct sp_session *s, const uint8_t *payload, size_t len) SP_WARN_UNUSED;
+
 /* Frees the merger (command end or abort). */
 void exec_merge_cleanup(struct sp_exec *ex);
 

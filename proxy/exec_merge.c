@@ -80,6 +80,8 @@ merge_header_ready(struct sp_leg *leg)
 
     /* Column count, then the visible definitions exactly as the shard sent them. */
     nvisible = sp_merger_nvisible(ex->merger);
+    ex->bin_defs = leg->defs;
+    ex->bin_ncols = nvisible;
     sp_buf_init(&count);
     rc = sp_codec_put_lenenc_int(&count, nvisible);
     if (rc == SP_OK) {
@@ -144,7 +146,9 @@ merge_drain(struct sp_session *s)
             merge_fail(s, &err);
             return;
         }
-        if (merge_append_packet(s, ex->merge_row.data, ex->merge_row.len) != SP_OK) {
+        rc = ex->binary ? exec_append_binary_row(s, ex->merge_row.data, ex->merge_row.len)
+                        : merge_append_packet(s, ex->merge_row.data, ex->merge_row.len);
+        if (rc != SP_OK) {
             ex->broken = true;
             return;
         }

@@ -17,6 +17,7 @@
 #include "protocol/handshake.h"
 #include "protocol/packet.h"
 #include "protocol/result.h"
+#include "protocol/stmt.h"
 #include "proxy/backend.h"
 #include "proxy/log.h"
 #include "proxy/worker.h"
@@ -72,6 +73,8 @@ session_free_cb(uv_handle_t *handle)
     sp_buf_deinit(&s->out);
     sp_buf_deinit(&s->cmd);
     sp_buf_deinit(&s->pending);
+    sp_buf_deinit(&s->scratch);
+    sp_prepared_set_clear(&s->prepared);
     sp_arena_deinit(&s->arena);
     free(s->held);
     free(s);
@@ -430,6 +433,8 @@ sp_session_accept(struct sp_worker *w)
     sp_buf_init(&s->out);
     sp_buf_init(&s->cmd);
     sp_buf_init(&s->pending);
+    sp_buf_init(&s->scratch);
+    sp_prepared_set_init(&s->prepared);
     sp_arena_init(&s->arena, 8192);
 
     s->next = w->sessions;
@@ -713,6 +718,7 @@ session_on_query(struct sp_session *s, const uint8_t *sql, size_t len)
     int rc;
 
     if (session_report_lost_transaction(s)) {
+        s->binary_result = false;
         return;
     }
 
@@ -797,6 +803,7 @@ session_reset(struct sp_session *s)
         }
     }
     s->autocommit = true;
+    sp_prepared_set_clear(&s->prepared);
 }
 
 static void
@@ -838,6 +845,143 @@ session_on_set_option(struct sp_session *s, const uint8_t *payload, size_t len)
         return;
     }
     sp_session_command_done(s);
+}
+
+/* ERR 1243, as the server answers a statement id it does not know. */
+static void
+session_unknown_stmt(struct sp_session *s, uint32_t id, const char *command)
+{
+    char message[128];
+
+    snprintf(message, sizeof(message), "Unknown prepared statement handler (%u) given to %s", id,
+             command);
+    session_reply_error(s, SP_ER_UNKNOWN_STMT_HANDLER, "HY000", message);
+}
+
+/*
+ * COM_STMT_EXECUTE: the parameters are written into the statement text as
+ * literals and the text is routed and run like COM_QUERY, so every plan
+ * (one shard, scatter, merge, split insert) works; the client gets binary
+ * rows.
+ */
+static void
+session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
+{
+    struct sp_stmt_param *params = NULL;
+    struct sp_stmt_execute exec;
+    struct sp_prepared *stmt;
+    uint32_t id;
+    struct sp_str sql;
+    int rc;
+
+    if (sp_stmt_id_peek(payload, len, &id) != SP_OK) {
+        session_reply_error(s, SP_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+        return;
+    }
+    stmt = sp_prepared_find(&s->prepared, id);
+    if (stmt == NULL) {
+        session_unknown_stmt(s, id, "mysqld_stmt_execute");
+        return;
+    }
+    if (stmt->nparams > 0) {
+        params = sp_arena_alloc(&s->arena, stmt->nparams * sizeof(*params));
+        if (params == NULL) {
+            session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+            return;
+        }
+    }
+    rc = sp_stmt_execute_parse(payload, len, stmt->nparams, stmt->types, stmt->have_types,
+                               stmt->has_long_data, &exec, params);
+    if (rc == SP_EUNSUPPORTED) {
+        session_reply_error(s, SP_ER_UNSUPPORTED_PS, "HY000",
+                            "a parameter type (INT24, YEAR, BIT or JSON) that the server binds as "
+                            "NULL or rejects; bind it as an integer or a string");
+        return;
+    }
+    if (rc != SP_OK) {
+        session_reply_error(s, SP_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+        return;
+    }
+    stmt->have_types = true;
+
+    rc = sp_prepared_expand(stmt, params, s->collation,
+                            s->no_backslash_escapes ? SP_STMT_SQL_NO_BACKSLASH_ESCAPES : 0,
+                            &s->arena, &sql);
+    sp_prepared_reset_long_data(stmt);
+    if (rc == SP_ENOMEM) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+        return;
+    }
+    if (rc != SP_OK) {
+        session_reply_error(s, SP_ER_WRONG_ARGUMENTS, "HY000",
+                            "Incorrect arguments to mysqld_stmt_execute: a parameter value has "
+                            "no SQL literal (an infinite or NaN double, or an invalid DECIMAL, "
+                            "date or time)");
+        return;
+    }
+    s->binary_result = true;
+    session_on_query(s, (const uint8_t *)sql.ptr, sql.len);
+}
+
+/* COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA (no reply), COM_STMT_RESET and COM_STMT_FETCH. */
+static void
+session_on_stmt_command(struct sp_session *s, const uint8_t *payload, size_t len)
+{
+    struct sp_stmt_long_data data;
+    struct sp_prepared *stmt;
+    char message[96];
+    uint32_t id;
+
+    if (sp_stmt_id_peek(payload, len, &id) != SP_OK) {
+        if (payload[0] == SP_COM_STMT_CLOSE || payload[0] == SP_COM_STMT_SEND_LONG_DATA) {
+            sp_session_command_done(s);
+        } else {
+            session_reply_error(s, SP_ER_MALFORMED_PACKET, "HY000",
+                                "Malformed communication packet");
+        }
+        return;
+    }
+    stmt = sp_prepared_find(&s->prepared, id);
+
+    switch (payload[0]) {
+    case SP_COM_STMT_CLOSE:
+        sp_prepared_remove(&s->prepared, id);
+        sp_session_command_done(s);
+        return;
+    case SP_COM_STMT_SEND_LONG_DATA:
+        /*
+         * No reply is defined: like the server, the proxy keeps the data for
+         * the next execute and ignores it for an unknown statement.
+         */
+        if (stmt != NULL && sp_stmt_long_data_parse(payload, len, &data) == SP_OK &&
+            sp_prepared_append_long_data(stmt, data.param_id, data.data) == SP_ENOMEM) {
+            sp_session_close(s, "out of memory for long data");
+            return;
+        }
+        sp_session_command_done(s);
+        return;
+    case SP_COM_STMT_RESET:
+        if (stmt == NULL) {
+            session_unknown_stmt(s, id, "mysqld_stmt_reset");
+            return;
+        }
+        sp_prepared_reset_long_data(stmt);
+        if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK) {
+            sp_session_close(s, "out of memory");
+            return;
+        }
+        sp_session_command_done(s);
+        return;
+    default: /* COM_STMT_FETCH */
+        if (stmt == NULL) {
+            session_unknown_stmt(s, id, "mysqld_stmt_fetch");
+            return;
+        }
+        /* Executes never open a cursor: they return every row at once. */
+        snprintf(message, sizeof(message), "The statement (%u) has no open cursor.", id);
+        session_reply_error(s, SP_ER_STMT_HAS_NO_OPEN_CURSOR, "HY000", message);
+        return;
+    }
 }
 
 static void
@@ -909,20 +1053,20 @@ session_dispatch(struct sp_session *s, const uint8_t *payload, size_t len)
         return;
 
     case SP_COM_STMT_PREPARE:
-        session_reply_error(s, SP_ER_UNSUPPORTED_PS, "HY000",
-                            "This command is not supported in the prepared statement protocol yet");
+        /* Every shard has the same schema, so the default shard describes the statement. */
+        session_run_on_shard(s, SP_COM_STMT_PREPARE, (uint32_t)cfg->default_shard, arg,
+                             SP_STMT_OTHER);
         return;
 
     case SP_COM_STMT_EXECUTE:
-    case SP_COM_STMT_RESET:
-    case SP_COM_STMT_FETCH:
-        session_reply_error(s, 1243, "HY000", "Unknown prepared statement handler given");
+        session_on_execute(s, payload, len);
         return;
 
+    case SP_COM_STMT_RESET:
+    case SP_COM_STMT_FETCH:
     case SP_COM_STMT_CLOSE:
     case SP_COM_STMT_SEND_LONG_DATA:
-        /* No reply is defined for these two commands. */
-        sp_session_command_done(s);
+        session_on_stmt_command(s, payload, len);
         return;
 
     case SP_COM_CHANGE_USER:
@@ -964,6 +1108,7 @@ sp_session_command_done(struct sp_session *s)
     sp_buf_reset(&s->cmd, SESSION_IN_KEEP_BYTES);
     sp_arena_reset(&s->arena);
     memset(&s->exec, 0, sizeof(s->exec));
+    s->binary_result = false;
     s->ncommands++;
     s->state = SP_SESSION_COMMAND;
 

@@ -21,6 +21,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "proxy/exec.h"
+#include "proxy/prepared.h"
 
 struct sp_worker;
 struct sp_backend;
@@ -75,6 +76,11 @@ struct sp_session {
     bool close_after_flush;      /* close once the write queue is empty */
     bool autocommit;             /* as the backends last reported it */
     bool checking_login_db;      /* the login's database is being checked */
+    bool no_backslash_escapes;   /* sql_mode has NO_BACKSLASH_ESCAPES, as the backends last reported */
+    bool binary_result;          /* the next plan answers a COM_STMT_EXECUTE */
+
+    struct sp_prepared_set prepared;
+    struct sp_buf scratch;       /* per-packet work space (binary rows) */
 
     struct sp_held_backend *held; /* one per shard */
     struct sp_arena arena;       /* per statement */

@@ -1,0 +1,218 @@
+/*
+ * The prepared statements of one client session: a small hash table by
+ * statement id. Each statement is one allocation with its text, plus the
+ * type and long-data arrays.
+ */
+#include "proxy/prepared.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "router/lexer.h"
+
+/* The id that MariaDB clients send for "the statement prepared last". */
+#define PREPARED_LAST_ID 0xFFFFFFFFu
+
+void
+sp_prepared_set_init(struct sp_prepared_set *set)
+{
+    memset(set, 0, sizeof(*set));
+    set->next_id = 1;
+}
+
+static void
+prepared_free(struct sp_prepared *stmt)
+{
+    if (stmt->long_data != NULL) {
+        for (size_t i = 0; i < stmt->nparams; i++) {
+            sp_buf_deinit(&stmt->long_data[i]);
+        }
+        free(stmt->long_data);
+    }
+    free(stmt->types);
+    free(stmt->has_long_data);
+    free(stmt);
+}
+
+void
+sp_prepared_set_clear(struct sp_prepared_set *set)
+{
+    for (size_t b = 0; b < SP_PREPARED_BUCKETS; b++) {
+        struct sp_prepared *stmt = set->buckets[b], *next;
+
+        for (; stmt != NULL; stmt = next) {
+            next = stmt->next;
+            prepared_free(stmt);
+        }
+        set->buckets[b] = NULL;
+    }
+    set->count = 0;
+    set->last_id = 0;
+}
+
+struct sp_prepared *
+sp_prepared_add(struct sp_prepared_set *set, struct sp_str sql, uint16_t nparams,
+                uint16_t ncolumns, bool *full)
+{
+    struct sp_prepared *stmt;
+    size_t bucket;
+
+    *full = set->count >= SP_PREPARED_MAX;
+    if (*full) {
+        return NULL;
+    }
+    stmt = calloc(1, sizeof(*stmt) + sql.len + 1);
+    if (stmt == NULL) {
+        return NULL;
+    }
+    stmt->types = calloc(nparams > 0 ? nparams : 1, sizeof(*stmt->types));
+    stmt->has_long_data = calloc(nparams > 0 ? nparams : 1, sizeof(*stmt->has_long_data));
+    if (stmt->types == NULL || stmt->has_long_data == NULL) {
+        prepared_free(stmt);
+        return NULL;
+    }
+    memcpy(stmt + 1, sql.ptr, sql.len);
+    stmt->sql = sp_str_make((const char *)(stmt + 1), sql.len);
+    stmt->nparams = nparams;
+    stmt->ncolumns = ncolumns;
+
+    /* Ids count up and skip 0 and the "last statement" id when they wrap. */
+    do {
+        stmt->id = set->next_id++;
+    } while (stmt->id == 0 || stmt->id == PREPARED_LAST_ID ||
+             sp_prepared_find(set, stmt->id) != NULL);
+
+    bucket = stmt->id % SP_PREPARED_BUCKETS;
+    stmt->next = set->buckets[bucket];
+    set->buckets[bucket] = stmt;
+    set->count++;
+    set->last_id = stmt->id;
+    return stmt;
+}
+
+struct sp_prepared *
+sp_prepared_find(struct sp_prepared_set *set, uint32_t id)
+{
+    struct sp_prepared *stmt;
+
+    if (id == PREPARED_LAST_ID) {
+        id = set->last_id;
+    }
+    for (stmt = set->buckets[id % SP_PREPARED_BUCKETS]; stmt != NULL; stmt = stmt->next) {
+        if (stmt->id == id) {
+            return stmt;
+        }
+    }
+    return NULL;
+}
+
+void
+sp_prepared_remove(struct sp_prepared_set *set, uint32_t id)
+{
+    struct sp_prepared **link;
+
+    if (id == PREPARED_LAST_ID) {
+        id = set->last_id;
+    }
+    for (link = &set->buckets[id % SP_PREPARED_BUCKETS]; *link != NULL; link = &(*link)->next) {
+        struct sp_prepared *stmt = *link;
+
+        if (stmt->id == id) {
+            *link = stmt->next;
+            prepared_free(stmt);
+            set->count--;
+            return;
+        }
+    }
+}
+
+int
+sp_prepared_append_long_data(struct sp_prepared *stmt, uint16_t param, struct sp_str data)
+{
+    if (param >= stmt->nparams) {
+        return SP_EINVAL;
+    }
+    if (stmt->long_data == NULL) {
+        stmt->long_data = calloc(stmt->nparams, sizeof(*stmt->long_data));
+        if (stmt->long_data == NULL) {
+            return SP_ENOMEM;
+        }
+        for (size_t i = 0; i < stmt->nparams; i++) {
+            sp_buf_init(&stmt->long_data[i]);
+        }
+    }
+    stmt->has_long_data[param] = true;
+    return data.len > 0 ? sp_buf_append(&stmt->long_data[param], data.ptr, data.len) : SP_OK;
+}
+
+void
+sp_prepared_reset_long_data(struct sp_prepared *stmt)
+{
+    for (size_t i = 0; i < stmt->nparams; i++) {
+        stmt->has_long_data[i] = false;
+        if (stmt->long_data != NULL) {
+            sp_buf_reset(&stmt->long_data[i], 0);
+        }
+    }
+}
+
+int
+sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
+                   uint16_t collation, unsigned flags, struct sp_arena *arena, struct sp_str *out)
+{
+    struct sp_lexer lexer;
+    struct sp_token tok;
+    const char *copied = stmt->sql.ptr;
+    struct sp_buf text;
+    size_t next = 0;
+    char *dst;
+    int rc = SP_OK;
+
+    sp_buf_init(&text);
+    sp_lexer_init(&lexer, stmt->sql.ptr, stmt->sql.len);
+    for (;;) {
+        sp_lexer_next(&lexer, &tok);
+        if (tok.kind == SP_TOK_EOF || tok.kind == SP_TOK_ERROR) {
+            break;
+        }
+        if (tok.kind != SP_TOK_PLACEHOLDER) {
+            continue;
+        }
+        if (next == stmt->nparams) {
+            rc = SP_EINVAL;
+            break;
+        }
+        rc = sp_buf_append(&text, copied, (size_t)(tok.text.ptr - copied));
+        if (rc == SP_OK && stmt->has_long_data[next]) {
+            params[next].is_long_data = true;
+            params[next].value = sp_str_make((const char *)stmt->long_data[next].data,
+                                             stmt->long_data[next].len);
+        }
+        if (rc == SP_OK) {
+            rc = sp_stmt_param_to_sql(&params[next], collation, flags, &text);
+        }
+        if (rc != SP_OK) {
+            break;
+        }
+        copied = tok.text.ptr + tok.text.len;
+        next++;
+    }
+    if (rc == SP_OK && next != stmt->nparams) {
+        rc = SP_EINVAL;
+    }
+    if (rc == SP_OK) {
+        rc = sp_buf_append(&text, copied, (size_t)(stmt->sql.ptr + stmt->sql.len - copied));
+    }
+    if (rc == SP_OK) {
+        dst = sp_arena_alloc(arena, text.len + 1);
+        if (dst == NULL) {
+            rc = SP_ENOMEM;
+        } else {
+            memcpy(dst, text.data, text.len);
+            dst[text.len] = '\0';
+            *out = sp_str_make(dst, text.len);
+        }
+    }
+    sp_buf_deinit(&text);
+    return rc;
+}

@@ -1,0 +1,87 @@
+/*
+ * The prepared statements of one client session.
+ *
+ * The proxy gives each statement its own id and keeps what an execute
+ * needs: the statement text, its parameter and column counts, the
+ * parameter types bound by the first execute (later executes may omit
+ * them) and the long data collected for each parameter. No backend
+ * statement id lives here: backend connections are shared, so a statement
+ * is prepared on whichever connection runs it.
+ */
+#ifndef SP_PROXY_PREPARED_H
+#define SP_PROXY_PREPARED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/arena.h"
+#include "common/buf.h"
+#include "common/status.h"
+#include "common/str.h"
+#include "protocol/stmt.h"
+
+/* Statements one session may hold, as the server's max_prepared_stmt_count default. */
+#define SP_PREPARED_MAX 16382
+
+#define SP_PREPARED_BUCKETS 64
+
+struct sp_prepared {
+    struct sp_prepared *next;    /* bucket chain */
+    uint32_t id;
+    uint16_t nparams;
+    uint16_t ncolumns;
+    bool have_types;             /* an execute has bound the types */
+    uint16_t *types;             /* NPARAMS type words, SP_STMT_PARAM_UNSIGNED set for unsigned */
+    bool *has_long_data;         /* NPARAMS flags: long data arrived since the last execute */
+    struct sp_buf *long_data;    /* NPARAMS buffers, allocated at the first long data */
+    struct sp_str sql;           /* the statement text, owned */
+};
+
+struct sp_prepared_set {
+    struct sp_prepared *buckets[SP_PREPARED_BUCKETS];
+    size_t count;
+    uint32_t next_id;
+    uint32_t last_id;            /* the most recent statement, for id 0xFFFFFFFF */
+};
+
+void sp_prepared_set_init(struct sp_prepared_set *set);
+
+/* Frees every statement (COM_RESET_CONNECTION, session end). */
+void sp_prepared_set_clear(struct sp_prepared_set *set);
+
+/*
+ * Adds a statement for SQL with NPARAMS parameters and NCOLUMNS columns.
+ * Returns it, or NULL when out of memory or at SP_PREPARED_MAX statements
+ * (*FULL set then).
+ */
+struct sp_prepared *sp_prepared_add(struct sp_prepared_set *set, struct sp_str sql,
+                                    uint16_t nparams, uint16_t ncolumns, bool *full);
+
+/* Finds statement ID (0xFFFFFFFF: the most recent one), or NULL. */
+struct sp_prepared *sp_prepared_find(struct sp_prepared_set *set, uint32_t id);
+
+void sp_prepared_remove(struct sp_prepared_set *set, uint32_t id);
+
+/*
+ * Appends DATA to parameter PARAM's long data. Returns SP_OK, SP_EINVAL
+ * for a parameter the statement lacks, or SP_ENOMEM.
+ */
+int sp_prepared_append_long_data(struct sp_prepared *stmt, uint16_t param,
+                                 struct sp_str data) SP_WARN_UNUSED;
+
+/* Drops the collected long data (after an execute, or COM_STMT_RESET). */
+void sp_prepared_reset_long_data(struct sp_prepared *stmt);
+
+/*
+ * Writes STMT's text with each parameter marker replaced by the literal of
+ * PARAMS (stmt->nparams, long data taken from the statement) into ARENA,
+ * for a connection with collation COLLATION and SP_STMT_SQL_* FLAGS.
+ * Returns SP_OK with *OUT set, SP_EINVAL for a value without a literal or
+ * a text whose markers do not match the parameter count, or SP_ENOMEM.
+ */
+int sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
+                       uint16_t collation, unsigned flags, struct sp_arena *arena,
+                       struct sp_str *out) SP_WARN_UNUSED;
+
+#endif
