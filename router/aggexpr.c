@@ -107,8 +107,8 @@ aggexpr_places(struct aggexpr *x, int32_t *places)
     bool negative = false;
     int64_t v = 0;
 
-    if (aggexpr_is_op(&x->c.tok, "-")) {
-        negative = true;
+    if (aggexpr_is_op(&x->c.tok, "-") || aggexpr_is_op(&x->c.tok, "+")) {
+        negative = x->c.tok.text.ptr[0] == '-';
         sp_token_cursor_advance(&x->c);
     }
     if (x->c.tok.kind != SP_TOK_NUMBER || x->c.tok.text.len > 4 || aggexpr_at_end(x)) {
@@ -150,6 +150,8 @@ aggexpr_function(struct aggexpr *x, const struct sp_token *name)
         op = SP_EXPR_CEILING;
     } else if (SP_TOKEN_IS(name, "IFNULL") || coalesce) {
         op = SP_EXPR_IFNULL;
+    } else if (SP_TOKEN_IS(name, "MOD")) {
+        op = SP_EXPR_MOD;
     } else {
         return aggexpr_reject(x);
     }
@@ -175,6 +177,16 @@ aggexpr_function(struct aggexpr *x, const struct sp_token *name)
             }
         } else if (op == SP_EXPR_TRUNCATE) {
             return aggexpr_reject(x);
+        }
+        break;
+    case SP_EXPR_MOD:
+        /* MOD(a, b) is a MOD b. */
+        if (!aggexpr_expect(x, SP_TOK_COMMA)) {
+            return NULL;
+        }
+        e->arg[1] = aggexpr_sum(x);
+        if (e->arg[1] == NULL) {
+            return NULL;
         }
         break;
     case SP_EXPR_IFNULL:
@@ -333,12 +345,19 @@ aggexpr_primary(struct aggexpr *x)
         e = aggexpr_sum(x);
         return e != NULL && aggexpr_expect(x, SP_TOK_RPAREN) ? e : NULL;
     case SP_TOK_IDENT:
-        if (aggexpr_is_keyword(&x->c.tok)) {
-            return aggexpr_reject(x);
+        if (SP_TOKEN_IS(&x->c.tok, "NULL")) {
+            e = aggexpr_node(x, SP_EXPR_NULL);
+            if (e != NULL) {
+                sp_token_cursor_advance(&x->c);
+            }
+            return e;
         }
         next = sp_token_cursor_peek(&x->c);
         if (next.kind == SP_TOK_LPAREN) {
             return aggexpr_call(x);
+        }
+        if (aggexpr_is_keyword(&x->c.tok)) {
+            return aggexpr_reject(x);
         }
         return aggexpr_name(x);
     case SP_TOK_QUOTED_IDENT:

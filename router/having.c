@@ -13,10 +13,14 @@
  */
 #include <string.h>
 
+#include "common/buf.h"
 #include "router/mergeplan.h"
 
 /* Deeper nesting is rejected, which bounds the recursion. */
 #define HAVING_MAX_DEPTH 64
+
+/* Top-level AND conjuncts looked at one by one; a longer chain is parsed whole. */
+#define HAVING_MAX_CONJUNCTS 32
 
 struct having {
     struct mergeplan *mp;
@@ -627,20 +631,129 @@ having_or(struct having *h)
     return left;
 }
 
+/* Whether SPAN uses an aggregate, directly, through a select-list alias or in a subquery. */
+static bool
+having_uses_aggregate(const struct having *h, const struct sp_span *span)
+{
+    const struct sp_select *sel = h->mp->sel;
+    struct sp_token_cursor c = span->at;
+
+    if (sp_mergeplan_has_aggregate(span)) {
+        return true;
+    }
+    while (c.tok.text.ptr < span->end && c.tok.kind != SP_TOK_EOF && c.tok.kind != SP_TOK_ERROR) {
+        for (size_t i = 0; i < sel->nitems; i++) {
+            const struct sp_select_item *item = &sel->items[i];
+
+            if (item->alias.kind != SP_TOK_EOF && sp_router_same_name(&c.tok, &item->alias) &&
+                (item->star || sp_mergeplan_has_aggregate(&item->expr))) {
+                return true;
+            }
+        }
+        sp_token_cursor_advance(&c);
+    }
+    return false;
+}
+
+/*
+ * Splits HAVING at its top-level ANDs (not the AND of BETWEEN) into at
+ * most MAX conjuncts. Returns how many, or 0 when there are more.
+ */
+static size_t
+having_conjuncts(struct having *h, struct sp_span *out, size_t max)
+{
+    bool between = false;
+    size_t n = 0;
+
+    out[0].at = h->c;
+    out[0].start = h->c.tok.text.ptr;
+    out[0].end = out[0].start;
+    while (!having_at_end(h)) {
+        if (SP_TOKEN_IS(&h->c.tok, "BETWEEN")) {
+            between = true;
+        } else if (having_is_and(&h->c.tok) && between) {
+            between = false;
+        } else if (having_is_and(&h->c.tok)) {
+            if (++n == max) {
+                return 0;
+            }
+            sp_token_cursor_advance(&h->c);
+            out[n].at = h->c;
+            out[n].start = h->c.tok.text.ptr;
+            out[n].end = out[n].start;
+            continue;
+        }
+        having_step(h);
+        out[n].end = h->c.prev.text.ptr + h->c.prev.text.len;
+    }
+    return n + 1;
+}
+
 int
 sp_having_parse(struct mergeplan *mp, struct sp_merge_having **out)
 {
     struct having h = {.mp = mp, .c = mp->sel->having.at, .end = mp->sel->having.end};
+    struct sp_span parts[HAVING_MAX_CONJUNCTS];
+    struct sp_merge_having *node;
+    struct sp_buf shard;
+    size_t nparts, i;
+    int rc = SP_OK;
 
-    *out = having_or(&h);
-    if (h.rc != SP_OK || mp->route->kind == SP_PLAN_REJECT) {
-        return h.rc;
+    /*
+     * A condition on group keys alone that is ANDed with the rest goes to
+     * the shards' HAVING, and the server moves it to WHERE, so it filters
+     * rows before grouping (HAVING BINARY name = 'x' AND COUNT(*) > 1
+     * counts only the 'x' spellings). The merger evaluates the rest.
+     */
+    *out = NULL;
+    nparts = having_conjuncts(&h, parts, HAVING_MAX_CONJUNCTS);
+    if (nparts == 0) {
+        nparts = 1;
+        parts[0] = mp->sel->having;
     }
-    if (*out == NULL || !having_at_end(&h)) {
-        having_reject(&h, "HAVING '%.*s' on a query that spans several shards is not supported "
-                          "yet",
-                      mp->sel->having.start,
-                      (size_t)(mp->sel->having.end - mp->sel->having.start));
+    sp_buf_init(&shard);
+    for (i = 0; i < nparts && rc == SP_OK; i++) {
+        if (nparts > 1 && !having_uses_aggregate(&h, &parts[i])) {
+            if (shard.len > 0) {
+                rc = sp_buf_append(&shard, " AND ", 5);
+            }
+            if (rc == SP_OK) {
+                rc = sp_buf_append(&shard, parts[i].start,
+                                   (size_t)(parts[i].end - parts[i].start));
+            }
+            continue;
+        }
+        h.c = parts[i].at;
+        h.end = parts[i].end;
+        node = having_or(&h);
+        if (h.rc != SP_OK || mp->route->kind == SP_PLAN_REJECT) {
+            sp_buf_deinit(&shard);
+            return h.rc;
+        }
+        if (node == NULL || !having_at_end(&h)) {
+            having_reject(&h, "HAVING '%.*s' on a query that spans several shards is not "
+                              "supported yet",
+                          mp->sel->having.start,
+                          (size_t)(mp->sel->having.end - mp->sel->having.start));
+            sp_buf_deinit(&shard);
+            return SP_OK;
+        }
+        *out = *out == NULL ? node : having_node(&h, SP_HAVING_AND, *out, node);
+        if (*out == NULL) {
+            rc = SP_ENOMEM;
+        }
     }
-    return SP_OK;
+    if (rc == SP_OK && shard.len > 0) {
+        char *text = sp_arena_alloc(mp->arena, shard.len + 9);
+
+        if (text == NULL) {
+            rc = SP_ENOMEM;
+        } else {
+            memcpy(text, " HAVING ", 8);
+            memcpy(text + 8, shard.data, shard.len);
+            mp->shard_having = sp_str_make(text, shard.len + 8);
+        }
+    }
+    sp_buf_deinit(&shard);
+    return rc;
 }

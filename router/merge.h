@@ -57,6 +57,7 @@ enum sp_merge_expr_op {
     SP_EXPR_COLUMN,      /* the merged value of column col */
     SP_EXPR_AVG,         /* col / count_col, divided as AVG() divides */
     SP_EXPR_NUMBER,      /* the numeric literal in text */
+    SP_EXPR_NULL,        /* the NULL literal */
     SP_EXPR_NEG,
     SP_EXPR_ADD,
     SP_EXPR_SUB,

@@ -123,6 +123,8 @@ expr_check_node(struct sp_merger *m, const struct sp_merge_expr *e, unsigned dep
     case SP_EXPR_AVG:
         rc = expr_check_ref(m, e->col, err);
         return rc == SP_OK ? expr_check_ref(m, e->count_col, err) : rc;
+    case SP_EXPR_NULL:
+        return SP_OK;
     case SP_EXPR_NUMBER:
         if (e->text.ptr == NULL || e->text.len == 0) {
             sp_error_set(err, SP_ER_UNKNOWN_ERROR, "HY000", "merge spec: an empty number");
@@ -147,7 +149,8 @@ int
 sp_merge_expr_check(struct sp_merger *m, const struct sp_merge_expr *e, size_t out_col,
                     struct sp_error *err)
 {
-    if (!expr_is_numeric_type(m->defs[out_col].type)) {
+    /* NULL type: an expression with a NULL literal, such as SUM(a) / NULL. */
+    if (!expr_is_numeric_type(m->defs[out_col].type) && m->defs[out_col].type != SP_MYSQL_TYPE_NULL) {
         return expr_not_supported(err, "result");
     }
     return expr_check_node(m, e, 0, err);
@@ -516,6 +519,10 @@ expr_eval_node(struct expr_eval *ev, const struct sp_merge_expr *e, struct expr_
         return expr_avg(ev, e, v);
     case SP_EXPR_NUMBER:
         return expr_number(ev, e->text, v);
+    case SP_EXPR_NULL:
+        memset(v, 0, sizeof(*v));
+        v->kind = EXPR_NULL;
+        return SP_OK;
     default:
         break;
     }

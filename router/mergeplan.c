@@ -257,6 +257,31 @@ mp_column(struct mergeplan *mp, int32_t col, enum sp_merge_agg agg, int32_t weig
     return SP_OK;
 }
 
+/* Whether TEXT is one literal token: a number, string, NULL, TRUE or FALSE. */
+static bool
+mp_is_literal(struct sp_str text)
+{
+    struct sp_token_cursor c;
+    struct sp_token next;
+
+    sp_token_cursor_init(&c, text.ptr, text.len);
+    next = sp_token_cursor_peek(&c);
+    if (next.kind != SP_TOK_EOF) {
+        return false;
+    }
+    switch (c.tok.kind) {
+    case SP_TOK_NUMBER:
+    case SP_TOK_DECIMAL:
+    case SP_TOK_STRING:
+    case SP_TOK_HEX:
+    case SP_TOK_BIT:
+        return true;
+    default:
+        return SP_TOKEN_IS(&c.tok, "NULL") || SP_TOKEN_IS(&c.tok, "TRUE") ||
+               SP_TOKEN_IS(&c.tok, "FALSE");
+    }
+}
+
 /* Adds TEXT to the expressions the shards also group by, unless it is there. */
 static int
 mp_distinct_group_by(struct mergeplan *mp, struct sp_str text)
@@ -358,13 +383,20 @@ mp_distinct_aggregate(struct mergeplan *mp, int32_t col, struct sp_str expr,
         return SP_ENOMEM;
     }
     for (size_t i = 0; i < nargs; i++) {
+        bool literal = mp_is_literal(list[i]);
+
+        /*
+         * A constant argument is returned as MAX(constant), which is NULL
+         * when a shard has no rows, so that an empty table counts nothing.
+         */
         args[i].desc = false;
-        rc = mp_hidden(mp, list[i], &args[i].col);
+        rc = mp_hidden(mp, literal ? mp_text(mp, "MAX(", list[i], ")") : list[i], &args[i].col);
         if (rc == SP_OK) {
             rc = mp_hidden(mp, mp_text(mp, "WEIGHT_STRING(RTRIM(", list[i], "))"),
                            &args[i].weight_col);
         }
-        if (rc == SP_OK) {
+        if (rc == SP_OK && !literal) {
+            /* A lone number in GROUP BY would name a column position; a constant needs no group. */
             rc = mp_distinct_group_by(mp, list[i]);
         }
         if (rc != SP_OK) {

@@ -34,6 +34,7 @@ struct mergeplan {
     const struct sp_select *sel;
     bool grouped;
     bool having_on_shards;          /* HAVING names group keys only: the shards apply it */
+    struct sp_str shard_having;     /* " HAVING ..." with the key-only conjuncts, else empty */
     struct sp_str *distinct_args;   /* arguments of DISTINCT aggregates: shards group by them */
     size_t ndistinct_args;
     size_t distinct_args_cap;
@@ -101,7 +102,7 @@ int sp_mergeplan_plain_leaf(struct mergeplan *mp, const struct sp_span *span,
 
 /*
  * Parses EXPR, arithmetic over aggregate calls (+ - * / DIV % MOD, unary
- * minus, ROUND, TRUNCATE, ABS, FLOOR, CEILING, IFNULL, COALESCE, numbers,
+ * minus, ROUND, TRUNCATE, ABS, FLOOR, CEILING, IFNULL, COALESCE, MOD(), numbers, NULL,
  * and parts without aggregates), into a tree in the arena. Returns SP_OK
  * with *OUT set, SP_OK with the route rejected for any other form (WHERE
  * names the clause in the message), or SP_ENOMEM.

@@ -94,7 +94,7 @@ sp_mergeplan_edits(struct mergeplan *mp, struct sp_edit **edits, size_t *nedits)
         }
     }
     if (sel->has_having && mp->grouped && !mp->having_on_shards) {
-        e[n++] = (struct sp_edit){sel->having_cut, sel->having.end, SP_STR_NULL};
+        e[n++] = (struct sp_edit){sel->having_cut, sel->having.end, mp->shard_having};
     }
     if (sel->has_limit && mp->grouped) {
         e[n++] = (struct sp_edit){sel->limit_cut, sel->limit_end, SP_STR_NULL};

@@ -281,6 +281,9 @@ append_expr(char *out, size_t cap, size_t *used, const struct sp_merge_expr *e)
     case SP_EXPR_NUMBER:
         append(out, cap, used, "%.*s", (int)e->text.len, e->text.ptr);
         return;
+    case SP_EXPR_NULL:
+        append(out, cap, used, "NULL");
+        return;
     default:
         append(out, cap, used, "(%s ", ops[e->op]);
         append_expr(out, cap, used, e->arg[0]);

@@ -89,3 +89,10 @@ SELECT COUNT(*), MIN(id), MAX(id) FROM orders GROUP BY tag
 @ordered SELECT status, COUNT(*) FROM orders GROUP BY status HAVING status BETWEEN 'a' AND 'P' AND COUNT(*) > 3 ORDER BY status
 @ordered SELECT tier, COUNT(*) FROM customers GROUP BY tier HAVING NOT (tier LIKE 'g%') AND MAX(balance) IS NOT NULL ORDER BY tier
 @ordered SELECT customer_id, COUNT(*) FROM orders GROUP BY customer_id HAVING customer_id % 7 = 1 AND COUNT(*) >= 2 ORDER BY customer_id
+-- A key condition ANDed with an aggregate condition filters rows before
+-- grouping, as the server moves it to WHERE: only the exact spelling counts.
+@ordered SELECT tier, COUNT(*) FROM customers GROUP BY tier HAVING BINARY tier = 'gold' AND COUNT(*) > 1 ORDER BY tier
+@ordered SELECT tier, COUNT(*) FROM customers GROUP BY tier HAVING tier <> 'GOLD' COLLATE utf8mb4_bin AND COUNT(*) > 0 ORDER BY tier
+@ordered SELECT country AS c, SUM(balance) FROM customers GROUP BY country HAVING c <> 'fr' AND SUM(balance) > 0 ORDER BY c
+@ordered SELECT name, COUNT(*) FROM customers GROUP BY name HAVING BINARY name = 'Alice' AND COUNT(*) >= 1 ORDER BY COUNT(*)
+@ordered SELECT COUNT(*), MAX(id) FROM orders GROUP BY tag HAVING BINARY tag = 'A' AND COUNT(*) > 0 ORDER BY 1

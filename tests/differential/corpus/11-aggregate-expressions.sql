@@ -48,3 +48,7 @@ SELECT COALESCE(SUM(amount), 0) FROM orders WHERE status = 'none'
 @ordered SELECT kind, SUM(amount) / COUNT(*), ROUND(SUM(value), 2) FROM events GROUP BY kind ORDER BY kind
 @ordered SELECT customer_id + 0, customer_id * 2 + COUNT(*) FROM orders GROUP BY customer_id ORDER BY customer_id
 @ordered SELECT k DIV 1000 AS bucket, COUNT(*) * 100 / 7 FROM sbtest1 GROUP BY bucket ORDER BY bucket
+-- Function spellings and NULL literals.
+SELECT MOD(SUM(qty), 7), MOD(COUNT(*), 3), mod(SUM(amount), 0.7), ROUND(AVG(amount), +2) FROM orders
+SELECT SUM(amount) / NULL, COUNT(*) + NULL, NULL - MAX(qty), COALESCE(NULL, MAX(qty)) FROM orders
+SELECT round(avg(amount), 1), Floor(Sum(amount) / 7), ((SUM(qty))) * (2) FROM orders
