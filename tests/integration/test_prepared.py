@@ -1,0 +1,284 @@
+"""Prepared statements (binary protocol) through the proxy, spoken byte by byte.
+
+PyMySQL has no server-side prepared statements, so these tests build the
+COM_STMT_* packets themselves with rawclient and decode the binary rows.
+They check the answers against rows written with PyMySQL, the statement
+ids the proxy gives, sticky parameter types, long data, RESET, FETCH and
+CLOSE, the error codes of a server for unknown statements and malformed
+packets, and that each statement lands on the shard its key hashes to.
+"""
+
+import struct
+import unittest
+
+import rawclient
+import sptest
+from rawclient import Err
+
+T_LONG = 3
+T_DOUBLE = 5
+T_LONGLONG = 8
+T_NEWDECIMAL = 246
+T_VAR_STRING = 253
+T_STRING = 254
+
+ER_UNKNOWN_STMT_HANDLER = 1243
+ER_STMT_HAS_NO_OPEN_CURSOR = 1421
+ER_MALFORMED_PACKET = 1835
+ER_NO_SUCH_TABLE = 1146
+
+COM_STMT_EXECUTE = 0x17
+COM_STMT_SEND_LONG_DATA = 0x18
+COM_STMT_CLOSE = 0x19
+COM_STMT_RESET = 0x1A
+COM_STMT_FETCH = 0x1C
+
+TABLE = "sbtest_ps"
+
+
+def column_type(payload):
+    """Return the type byte of a ColumnDefinition41 packet."""
+    pos = 0
+    for _ in range(6):
+        _, pos = rawclient.read_lenenc_str(payload, pos)
+    pos += 1  # length of the fixed fields
+    return payload[pos + 6]
+
+
+def encode_param(param_type, value):
+    if value is None:
+        return b""
+    if param_type == T_LONGLONG:
+        return struct.pack("<q", value)
+    if param_type == T_DOUBLE:
+        return struct.pack("<d", value)
+    data = value.encode("utf-8") if isinstance(value, str) else value
+    return rawclient.lenenc_int(len(data)) + data
+
+
+def decode_value(column_type_code, payload, pos):
+    if column_type_code == T_LONGLONG:
+        return struct.unpack_from("<q", payload, pos)[0], pos + 8
+    if column_type_code == T_LONG:
+        return struct.unpack_from("<i", payload, pos)[0], pos + 4
+    if column_type_code == T_DOUBLE:
+        return struct.unpack_from("<d", payload, pos)[0], pos + 8
+    value, pos = rawclient.read_lenenc_str(payload, pos)
+    return value.decode("utf-8"), pos
+
+
+def decode_binary_row(payload, types):
+    assert payload[0] == 0, f"binary row header {payload[0]:#x}"
+    bitmap_len = (len(types) + 7 + 2) // 8
+    bitmap = payload[1:1 + bitmap_len]
+    pos = 1 + bitmap_len
+    row = []
+    for i, code in enumerate(types):
+        bit = i + 2
+        if bitmap[bit // 8] & (1 << (bit % 8)):
+            row.append(None)
+            continue
+        value, pos = decode_value(code, payload, pos)
+        row.append(value)
+    assert pos == len(payload), f"{len(payload) - pos} bytes after the last value"
+    return row
+
+
+class PreparedClient:
+    """A raw connection that prepares, executes and reads binary results."""
+
+    def __init__(self, test):
+        self.client = rawclient.RawClient(sptest.HOST, sptest.PROXY_PORT)
+        test.addCleanup(self.client.close)
+        self.client.login_ok(sptest.USER, sptest.PASSWORD, sptest.DATABASE)
+
+    def prepare(self, sql):
+        """Return (id, parameter count, column count), or an Err."""
+        self.client.send_command(rawclient.COM_STMT_PREPARE, sql.encode("utf-8"))
+        _, payload = self.client.read_message()
+        if payload[:1] == b"\xff":
+            return Err(payload)
+        stmt_id, columns, params = struct.unpack_from("<IHH", payload, 1)
+        for count in (params, columns):
+            for _ in range(count):
+                self.client.read_message()
+            if count:
+                _, eof = self.client.read_message()
+                assert rawclient.is_eof_packet(eof), eof[:8]
+        return stmt_id, params, columns
+
+    def send_execute(self, stmt_id, params, send_types=True):
+        body = struct.pack("<IBI", stmt_id, 0, 1)
+        if params:
+            bitmap = bytearray((len(params) + 7) // 8)
+            for i, (_, value) in enumerate(params):
+                if value is None:
+                    bitmap[i // 8] |= 1 << (i % 8)
+            body += bytes(bitmap) + bytes([1 if send_types else 0])
+            if send_types:
+                body += b"".join(struct.pack("<BB", t, 0) for t, _ in params)
+            body += b"".join(encode_param(t, v) for t, v in params)
+        self.client.send_command(COM_STMT_EXECUTE, body)
+
+    def read_result(self):
+        """Return ("ok", affected rows), ("err", Err) or ("rows", rows)."""
+        _, payload = self.client.read_message()
+        if payload[:1] == b"\xff":
+            return "err", Err(payload)
+        if payload[:1] == b"\x00":
+            affected, _ = rawclient.read_lenenc_int(payload, 1)
+            return "ok", affected
+        ncolumns, _ = rawclient.read_lenenc_int(payload, 0)
+        types = [column_type(self.client.read_message()[1]) for _ in range(ncolumns)]
+        _, eof = self.client.read_message()
+        assert rawclient.is_eof_packet(eof)
+        rows = []
+        while True:
+            _, payload = self.client.read_message()
+            if rawclient.is_eof_packet(payload):
+                return "rows", rows
+            if payload[:1] == b"\xff":
+                return "err", Err(payload)
+            rows.append(decode_binary_row(payload, types))
+
+    def execute(self, stmt_id, params, send_types=True):
+        self.send_execute(stmt_id, params, send_types)
+        return self.read_result()
+
+
+class PreparedStatementTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+            sptest.execute(conn, f"CREATE TABLE {TABLE} (id INT NOT NULL PRIMARY KEY, k INT NOT NULL,"
+                                 " c VARCHAR(40) NOT NULL, price DECIMAL(10,2) NULL)")
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, k, c, price) VALUES " +
+                           ", ".join(f"({i}, {i % 7}, 'row-{i}', {i}.25)" for i in range(1, 41)))
+
+    @classmethod
+    def tearDownClass(cls):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+
+    def tearDown(self):
+        self.assertTrue(sptest.proxy_is_alive(), f"proxy died; see {sptest.PROXY_LOG}")
+
+    def test_point_select_and_sticky_types(self):
+        ps = PreparedClient(self)
+        stmt_id, params, columns = ps.prepare(f"SELECT id, c, price FROM {TABLE} WHERE id = ?")
+        self.assertEqual((params, columns), (1, 3))
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, 7)]),
+                         ("rows", [[7, "row-7", "7.25"]]))
+        # A later execute may leave the types out: the first execute bound them.
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, 12)], send_types=False),
+                         ("rows", [[12, "row-12", "12.25"]]))
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, 999)]), ("rows", []))
+
+    def test_scatter_merge_and_string_parameters(self):
+        ps = PreparedClient(self)
+        stmt_id, _, _ = ps.prepare(f"SELECT COUNT(*), SUM(price) FROM {TABLE} WHERE id BETWEEN ? AND ?")
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, 1), (T_LONGLONG, 10)]),
+                         ("rows", [[10, "57.50"]]))
+        stmt_id, _, _ = ps.prepare(f"SELECT id FROM {TABLE} WHERE c IN (?, ?) ORDER BY id DESC")
+        self.assertEqual(ps.execute(stmt_id, [(T_STRING, "row-3"), (T_VAR_STRING, "row-33")]),
+                         ("rows", [[33], [3]]))
+        # Quotes and backslashes in a value are data, not SQL.
+        stmt_id, _, _ = ps.prepare("SELECT ? AS v")
+        tricky = "it's a \\ 'quoted' \"value\" \\' --"
+        self.assertEqual(ps.execute(stmt_id, [(T_STRING, tricky)]), ("rows", [[tricky]]))
+        self.assertEqual(ps.execute(stmt_id, [(T_STRING, None)]), ("rows", [[None]]))
+
+    def test_insert_lands_on_the_hashed_shard(self):
+        ps = PreparedClient(self)
+        stmt_id, params, _ = ps.prepare(f"INSERT INTO {TABLE} (id, k, c) VALUES (?, ?, ?), (?, ?, ?)")
+        self.assertEqual(params, 6)
+        ids = [1001, 1002]
+        result = ps.execute(stmt_id, [(T_LONGLONG, ids[0]), (T_LONGLONG, 1), (T_STRING, "a"),
+                                      (T_LONGLONG, ids[1]), (T_LONGLONG, 2), (T_STRING, "b")])
+        self.assertEqual(result, ("ok", 2))
+        try:
+            for key in ids:
+                shard = sptest.shard_of_int(key)
+                with sptest.connect_shard(shard) as conn:
+                    self.assertEqual(sptest.query_all(conn, f"SELECT id FROM {TABLE} WHERE id = {key}"),
+                                     [(key,)], f"id {key} not on shard {shard}")
+        finally:
+            with sptest.connect_proxy() as conn:
+                sptest.execute(conn, f"DELETE FROM {TABLE} WHERE id IN (1001, 1002)")
+
+    def test_long_data_reset_and_fetch(self):
+        ps = PreparedClient(self)
+        stmt_id, _, _ = ps.prepare(f"SELECT id FROM {TABLE} WHERE c = ?")
+        # The value arrives in two COM_STMT_SEND_LONG_DATA pieces, which get no reply.
+        for piece in (b"row-", b"21"):
+            ps.client.send_command(COM_STMT_SEND_LONG_DATA, struct.pack("<IH", stmt_id, 0) + piece)
+        # A parameter with long data has no bytes in the execute packet.
+        ps.client.send_command(COM_STMT_EXECUTE, struct.pack("<IBIBBBB", stmt_id, 0, 1, 0, 1,
+                                                             T_STRING, 0))
+        self.assertEqual(ps.read_result(), ("rows", [[21]]))
+        # The data is used once: the next execute binds its own value.
+        self.assertEqual(ps.execute(stmt_id, [(T_STRING, "row-22")]), ("rows", [[22]]))
+
+        ps.client.send_command(COM_STMT_RESET, struct.pack("<I", stmt_id))
+        _, payload = ps.client.read_message()
+        self.assertEqual(payload[:1], b"\x00", payload[:16])
+        ps.client.send_command(COM_STMT_FETCH, struct.pack("<II", stmt_id, 10))
+        _, payload = ps.client.read_message()
+        self.assertEqual(Err(payload).code, ER_STMT_HAS_NO_OPEN_CURSOR)
+
+    def test_unknown_closed_and_malformed(self):
+        ps = PreparedClient(self)
+        self.assertEqual(ps.execute(4242, [])[1].code, ER_UNKNOWN_STMT_HANDLER)
+        stmt_id, _, _ = ps.prepare("SELECT 1")
+        self.assertEqual(ps.execute(stmt_id, []), ("rows", [[1]]))
+        ps.client.send_command(COM_STMT_CLOSE, struct.pack("<I", stmt_id))
+        self.assertEqual(ps.execute(stmt_id, [])[1].code, ER_UNKNOWN_STMT_HANDLER)
+
+        stmt_id, _, _ = ps.prepare(f"SELECT c FROM {TABLE} WHERE id = ?")
+        # Cut in the middle of the parameter types, then types never bound.
+        ps.client.send_command(COM_STMT_EXECUTE, struct.pack("<IBI", stmt_id, 0, 1) + b"\x00\x01\x08")
+        self.assertEqual(ps.read_result()[1].code, ER_MALFORMED_PACKET)
+        ps.send_execute(stmt_id, [(T_LONGLONG, 5)], send_types=False)
+        self.assertEqual(ps.read_result()[1].code, ER_MALFORMED_PACKET)
+        # The session still works.
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, 5)]), ("rows", [["row-5"]]))
+
+    def test_prepare_without_eof_for_deprecate_eof_clients(self):
+        client = rawclient.RawClient(sptest.HOST, sptest.PROXY_PORT)
+        self.addCleanup(client.close)
+        client.login_ok(sptest.USER, sptest.PASSWORD, sptest.DATABASE,
+                        rawclient.DEFAULT_CAPABILITIES | rawclient.CLIENT_DEPRECATE_EOF)
+        client.send_command(rawclient.COM_STMT_PREPARE, f"SELECT c FROM {TABLE} WHERE id = ?".encode())
+        _, payload = client.read_message()
+        self.assertEqual(struct.unpack_from("<HH", payload, 5), (1, 1))
+        for _ in range(2):
+            _, definition = client.read_message()
+            self.assertFalse(rawclient.is_eof_packet(definition))
+        # Nothing else follows: the next reply is the one to COM_PING.
+        client.send_command(rawclient.COM_PING)
+        _, payload = client.read_message()
+        self.assertEqual(payload[:1], b"\x00", payload[:16])
+
+    def test_prepare_error_comes_from_the_shard(self):
+        ps = PreparedClient(self)
+        err = ps.prepare("SELECT * FROM no_such_table_here WHERE id = ?")
+        self.assertIsInstance(err, Err)
+        self.assertEqual(err.code, ER_NO_SUCH_TABLE)
+        err = ps.prepare("SELEC nonsense ?")
+        self.assertEqual(err.code, 1064)
+
+    def test_ids_are_per_session_and_reused_statements_stay_apart(self):
+        first, second = PreparedClient(self), PreparedClient(self)
+        a, _, _ = first.prepare(f"SELECT c FROM {TABLE} WHERE id = ?")
+        b, _, _ = second.prepare(f"SELECT k FROM {TABLE} WHERE id = ?")
+        self.assertEqual(first.execute(a, [(T_LONGLONG, 2)]), ("rows", [["row-2"]]))
+        self.assertEqual(second.execute(b, [(T_LONGLONG, 2)]), ("rows", [[2]]))
+        # The other session's id means nothing here.
+        if a != b:
+            self.assertEqual(first.execute(b, [(T_LONGLONG, 2)])[1].code, ER_UNKNOWN_STMT_HANDLER)
+
+
+if __name__ == "__main__":
+    unittest.main()
