@@ -77,6 +77,7 @@ backend_free_cb(uv_handle_t *handle)
     struct sp_backend *be = handle->data;
 
     sp_buf_deinit(&be->in);
+    sp_backend_stmts_free(&be->stmts);
     free(be);
 }
 
@@ -473,6 +474,7 @@ sp_backend_connect(struct sp_worker *w, uint32_t endpoint, uint16_t collation, b
     be->state = SP_BACKEND_CONNECTING;
     be->connect_deadline_ms = sp_worker_now_ms(w) + w->pool.connect_timeout_ms;
     sp_buf_init(&be->in);
+    sp_backend_stmts_init(&be->stmts);
 
     rc = uv_tcp_init(&w->loop, &be->tcp);
     if (rc != 0) {

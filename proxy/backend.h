@@ -21,6 +21,7 @@
 #include "common/buf.h"
 #include "common/error.h"
 #include "common/status.h"
+#include "proxy/backend_stmt.h"
 
 struct sp_worker;
 struct sp_leg;
@@ -61,6 +62,8 @@ struct sp_backend {
     bool connecting;             /* set up not yet reported to the pool */
     bool reused;                 /* has served a statement before */
     bool reading;
+
+    struct sp_backend_stmts stmts; /* statements prepared on this connection */
 
     struct sp_leg *leg;          /* owner while borrowed */
     struct sp_session *holder;   /* owner while held by a session between statements */

@@ -21,6 +21,7 @@
 #include "protocol/handshake.h"
 #include "protocol/packet.h"
 #include "protocol/result.h"
+#include "protocol/stmt.h"
 #include "proxy/backend.h"
 #include "proxy/log.h"
 #include "proxy/session.h"
@@ -60,6 +61,44 @@ exec_leg_emit_failure(struct sp_leg *leg)
     ex->sent_anything = true;
 }
 
+static int exec_send_stmt_close(struct sp_backend *be, uint32_t id);
+
+/* The cache key of SQL prepared on BE in its current database and collation. */
+static struct sp_backend_stmt_key
+exec_stmt_key(const struct sp_backend *be, struct sp_str sql)
+{
+    struct sp_backend_stmt_key key = {sql, sp_str_make(be->db, be->dblen), be->collation};
+
+    return key;
+}
+
+/*
+ * After a client's COM_STMT_PREPARE: the backend keeps the statement for
+ * the executes that reach it, unless it has the same text prepared already
+ * or the statement text could not be kept.
+ */
+static int
+exec_keep_prepared(struct sp_leg *leg, struct sp_backend *be)
+{
+    struct sp_backend_stmt_key key = exec_stmt_key(be, leg->arg);
+    uint32_t evicted;
+    int rc;
+
+    if (sp_backend_stmts_find(&be->stmts, &key) != NULL) {
+        return exec_send_stmt_close(be, leg->backend_stmt);
+    }
+    if (sp_backend_stmts_make_room(&be->stmts, &evicted)) {
+        rc = exec_send_stmt_close(be, evicted);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    if (sp_backend_stmts_add(&be->stmts, &key, leg->backend_stmt) != SP_OK) {
+        return exec_send_stmt_close(be, leg->backend_stmt);
+    }
+    return SP_OK;
+}
+
 /* Keeps LEG's backend with the session, or returns it to the pool. */
 static void
 exec_leg_release(struct sp_leg *leg)
@@ -89,15 +128,9 @@ exec_leg_release(struct sp_leg *leg)
          * response carries no status flags: the backend keeps the state
          * it had.
          */
-        if (leg->has_backend_stmt) {
-            uint8_t id[4] = {(uint8_t)leg->backend_stmt, (uint8_t)(leg->backend_stmt >> 8),
-                             (uint8_t)(leg->backend_stmt >> 16),
-                             (uint8_t)(leg->backend_stmt >> 24)};
-
-            if (sp_backend_send_command(be, SP_COM_STMT_CLOSE, id, sizeof(id)) != SP_OK) {
-                sp_backend_close(be, "cannot close a prepared statement");
-                return;
-            }
+        if (leg->has_backend_stmt && exec_keep_prepared(leg, be) != SP_OK) {
+            sp_backend_close(be, "cannot close a prepared statement");
+            return;
         }
         status = (uint16_t)((leg->was_in_trans ? SP_SERVER_STATUS_IN_TRANS : 0) |
                             (s->autocommit ? SP_SERVER_STATUS_AUTOCOMMIT : 0));
@@ -201,6 +234,7 @@ exec_leg_prestep_done(struct sp_leg *leg)
 {
     struct sp_session *s = leg->session;
     struct sp_backend *be = leg->backend;
+    struct sp_backend_stmt_key key;
 
     switch (leg->prestep_running) {
     case SP_PRESTEP_INIT_DB:
@@ -209,6 +243,17 @@ exec_leg_prestep_done(struct sp_leg *leg)
         break;
     case SP_PRESTEP_SET_NAMES:
         be->collation = s->collation;
+        break;
+    case SP_PRESTEP_PREPARE:
+        key = exec_stmt_key(be, s->exec.ps->sql);
+        if (!leg->has_backend_stmt || sp_backend_stmts_add(&be->stmts, &key, leg->backend_stmt) != SP_OK) {
+            struct sp_error err;
+
+            sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000",
+                         "cannot prepare the statement on shard %s", sp_backend_shard_name(be));
+            exec_leg_fail(leg, &err);
+            return;
+        }
         break;
     default:
         break;
@@ -324,6 +369,13 @@ exec_leg_process_packets(struct sp_leg *leg)
         }
 
         if (leg->state == SP_LEG_PRESTEP) {
+            if (role == SP_ROLE_PREPARE_OK) {
+                const uint8_t *p = data + SP_PACKET_HEADER_LEN;
+
+                leg->backend_stmt = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
+                                    (uint32_t)p[4] << 24;
+                leg->has_backend_stmt = true;
+            }
             if (role == SP_ROLE_ERR) {
                 /* The preliminary command failed, so its ERR is the leg's reply. */
                 leg->state = SP_LEG_RUNNING;
@@ -404,6 +456,53 @@ exec_leg_process(struct sp_leg *leg)
 }
 
 static int
+exec_send_stmt_close(struct sp_backend *be, uint32_t id)
+{
+    uint8_t arg[4] = {(uint8_t)id, (uint8_t)(id >> 8), (uint8_t)(id >> 16), (uint8_t)(id >> 24)};
+
+    /* No reply comes, so the next command can follow at once. */
+    return sp_backend_send_command(be, SP_COM_STMT_CLOSE, arg, sizeof(arg));
+}
+
+/* Prepares the session's statement on LEG's backend, closing the least used one if full. */
+static int
+exec_send_prepare(struct sp_leg *leg)
+{
+    const struct sp_prepared *ps = leg->session->exec.ps;
+    uint32_t evicted;
+    int rc;
+
+    leg->has_backend_stmt = false;
+    if (sp_backend_stmts_make_room(&leg->backend->stmts, &evicted)) {
+        rc = exec_send_stmt_close(leg->backend, evicted);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    }
+    return sp_backend_send_command(leg->backend, SP_COM_STMT_PREPARE, ps->sql.ptr, ps->sql.len);
+}
+
+/* Sends the session's execute with LEG's backend statement id and every parameter type. */
+static int
+exec_send_execute(struct sp_leg *leg)
+{
+    const struct sp_exec *ex = &leg->session->exec;
+    struct sp_buf packet;
+    int rc;
+
+    sp_buf_init(&packet);
+    rc = sp_stmt_execute_build(&packet, leg->backend_stmt, 0, ex->ps->nparams, ex->ps_params,
+                               true);
+    if (rc == SP_OK) {
+        /* The builder writes the command byte, which send_command adds itself. */
+        rc = sp_backend_send_command(leg->backend, SP_COM_STMT_EXECUTE, packet.data + 1,
+                                     packet.len - 1);
+    }
+    sp_buf_deinit(&packet);
+    return rc;
+}
+
+static int
 exec_send_prestep(struct sp_leg *leg, uint8_t step)
 {
     struct sp_session *s = leg->session;
@@ -413,9 +512,13 @@ exec_send_prestep(struct sp_leg *leg, uint8_t step)
 
     leg->prestep_running = step;
     leg->state = SP_LEG_PRESTEP;
-    sp_response_tracker_init(&leg->tracker, SP_RESPONSE_MODE_QUERY, false);
+    sp_response_tracker_init(&leg->tracker, step == SP_PRESTEP_PREPARE ? SP_RESPONSE_MODE_PREPARE
+                                                                        : SP_RESPONSE_MODE_QUERY,
+                             false);
 
     switch (step) {
+    case SP_PRESTEP_PREPARE:
+        return exec_send_prepare(leg);
     case SP_PRESTEP_INIT_DB:
         return sp_backend_send_command(leg->backend, SP_COM_INIT_DB, s->db, s->dblen);
     case SP_PRESTEP_SET_NAMES:
@@ -445,6 +548,8 @@ exec_leg_next_step(struct sp_leg *leg)
         step = SP_PRESTEP_SET_NAMES;
     } else if ((leg->presteps & SP_PRESTEP_BEGIN) != 0) {
         step = SP_PRESTEP_BEGIN;
+    } else if ((leg->presteps & SP_PRESTEP_PREPARE) != 0) {
+        step = SP_PRESTEP_PREPARE;
     }
 
     if (step != 0) {
@@ -467,7 +572,11 @@ exec_leg_next_step(struct sp_leg *leg)
         }
         leg->state = SP_LEG_RUNNING;
         sp_response_tracker_init(&leg->tracker, mode, false);
-        rc = sp_backend_send_command(leg->backend, leg->command, leg->arg.ptr, leg->arg.len);
+        if (leg->command == SP_COM_STMT_EXECUTE) {
+            rc = exec_send_execute(leg);
+        } else {
+            rc = sp_backend_send_command(leg->backend, leg->command, leg->arg.ptr, leg->arg.len);
+        }
     }
 
     if (rc != SP_OK) {
@@ -500,6 +609,24 @@ exec_leg_begin(struct sp_leg *leg, struct sp_backend *be)
         ex->stmt != SP_STMT_COMMIT && ex->stmt != SP_STMT_ROLLBACK &&
         leg->command != SP_COM_STMT_PREPARE) {
         leg->presteps |= SP_PRESTEP_BEGIN;
+    }
+    if (leg->command == SP_COM_STMT_EXECUTE) {
+        struct sp_backend_stmt_key key = exec_stmt_key(be, ex->ps->sql);
+        const struct sp_backend_stmt *cached;
+
+        /* The database and collation presteps run first, so the key is the one to come. */
+        if (s->dblen > 0) {
+            key.db = sp_str_make(s->db, s->dblen);
+        }
+        key.collation = s->collation;
+        cached = sp_backend_stmts_find(&be->stmts, &key);
+
+        leg->has_backend_stmt = cached != NULL;
+        if (cached != NULL) {
+            leg->backend_stmt = cached->id;
+        } else {
+            leg->presteps |= SP_PRESTEP_PREPARE;
+        }
     }
 
     sp_backend_read_start(be);
@@ -705,6 +832,8 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->merge_spec = plan->merge;
     ex->same_rows = plan->broadcast_same_rows;
     ex->binary = s->binary_result;
+    ex->ps = s->exec_ps;
+    ex->ps_params = s->exec_ps_params;
     sp_buf_init(&ex->merge_row);
     ex->retryable = !plan->pins_session &&
                     (plan->stmt == SP_STMT_SELECT || plan->stmt == SP_STMT_SHOW ||

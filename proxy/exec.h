@@ -30,6 +30,8 @@
 
 struct sp_session;
 struct sp_backend;
+struct sp_prepared;
+struct sp_stmt_param;
 
 enum sp_leg_state {
     SP_LEG_WAITING,   /* waiting for a pooled backend */
@@ -45,6 +47,7 @@ enum sp_leg_state {
 #define SP_PRESTEP_INIT_DB 0x01
 #define SP_PRESTEP_SET_NAMES 0x02
 #define SP_PRESTEP_BEGIN 0x04
+#define SP_PRESTEP_PREPARE 0x08   /* COM_STMT_EXECUTE: the statement is not prepared on the backend */
 
 struct sp_leg {
     struct sp_session *session;
@@ -85,7 +88,7 @@ struct sp_leg {
     size_t ndefs;
     bool processing;             /* inside exec_leg_process: no re-entry */
 
-    /* COM_STMT_PREPARE: the backend's statement, closed before the backend is released. */
+    /* COM_STMT_PREPARE and COM_STMT_EXECUTE: the statement's id on the backend. */
     uint32_t backend_stmt;
     bool has_backend_stmt;
 };
@@ -122,6 +125,11 @@ struct sp_exec {
      * binary rows, built from the text rows with these definitions.
      */
     bool binary;
+
+    /* COM_STMT_EXECUTE on one shard: the statement and its parameters, sent as they are. */
+    const struct sp_prepared *ps;
+    struct sp_stmt_param *ps_params;
+
     const struct sp_column_def *bin_defs;
     struct sp_column_def *bin_own_defs; /* streamed plans: parsed as they pass (arena) */
     size_t bin_ncols;

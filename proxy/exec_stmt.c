@@ -1,7 +1,7 @@
 /*
- * The prepared-statement protocol in plan execution: passing a backend's
- * COM_STMT_PREPARE response to the client under the proxy's statement id,
- * and answering a COM_STMT_EXECUTE, which runs as a text statement, with
+ * The prepared-statement protocol in plan execution: a backend's
+ * COM_STMT_PREPARE response goes to the client under the proxy's
+ * statement id, and a COM_STMT_EXECUTE that runs as a text statement gets
  * binary rows built from the text rows.
  */
 #include <string.h>
@@ -83,7 +83,7 @@ exec_prepare_action(struct sp_leg *leg, enum sp_packet_role role, const uint8_t 
         /* A client with CLIENT_DEPRECATE_EOF expects the definitions without EOF after them. */
         return ex->client_failed || client_deprecate_eof(s) ? LEG_DROP : LEG_FORWARD;
     default:
-        /* ERR: the backend's, as the issue with the statement is its own. */
+        /* ERR: the server's reason for refusing the statement. */
         return LEG_FORWARD;
     }
 }

@@ -710,39 +710,48 @@ session_report_lost_transaction(struct sp_session *s)
     return false;
 }
 
-static void
-session_on_query(struct sp_session *s, const uint8_t *sql, size_t len)
+/* Routes SQL into PLAN; on false the client already got its ERR. */
+static bool
+session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_plan *plan)
 {
     const struct sp_proxy *proxy = s->worker->proxy;
-    struct sp_plan plan;
     int rc;
 
     if (session_report_lost_transaction(s)) {
-        s->binary_result = false;
-        return;
+        return false;
     }
 
-    rc = sp_router_plan(proxy->router, (const char *)sql, len, &s->arena, &plan);
+    rc = sp_router_plan(proxy->router, (const char *)sql, len, &s->arena, plan);
     if (rc != SP_OK) {
         session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
-        return;
+        return false;
     }
-    if (plan.multi_statement && !s->multi_statements) {
+    if (plan->multi_statement && !s->multi_statements) {
         session_reply_error(s, SP_ER_PARSE_ERROR, "42000",
                             "You have an error in your SQL syntax: several statements in one "
                             "query need the client option CLIENT_MULTI_STATEMENTS");
-        return;
+        return false;
     }
-    if (plan.kind == SP_PLAN_REJECT) {
-        session_reply_error(s, plan.error.code, plan.error.sqlstate, plan.error.message);
-        return;
+    if (plan->kind == SP_PLAN_REJECT) {
+        session_reply_error(s, plan->error.code, plan->error.sqlstate, plan->error.message);
+        return false;
     }
-    rc = session_adjust_plan(s, &plan, sp_str_make((const char *)sql, len));
+    rc = session_adjust_plan(s, plan, sp_str_make((const char *)sql, len));
     if (rc != SP_OK) {
         session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
-        return;
+        return false;
     }
-    sp_exec_start(s, &plan, SP_COM_QUERY);
+    return true;
+}
+
+static void
+session_on_query(struct sp_session *s, const uint8_t *sql, size_t len)
+{
+    struct sp_plan plan;
+
+    if (session_route(s, sql, len, &plan)) {
+        sp_exec_start(s, &plan, SP_COM_QUERY);
+    }
 }
 
 /* Runs COMMAND with ARG on SHARD alone (COM_INIT_DB, COM_FIELD_LIST, ...). */
@@ -859,10 +868,66 @@ session_unknown_stmt(struct sp_session *s, uint32_t id, const char *command)
 }
 
 /*
+ * Copies the long data of STMT's parameters into the arena, where the
+ * execute sent to a shard finds it after the statement's buffers are reset.
+ */
+static int
+session_keep_long_data(struct sp_session *s, const struct sp_prepared *stmt,
+                       struct sp_stmt_param *params)
+{
+    for (size_t i = 0; i < stmt->nparams; i++) {
+        char *copy;
+
+        if (!params[i].is_long_data) {
+            continue;
+        }
+        copy = sp_arena_alloc(&s->arena, params[i].value.len + 1);
+        if (copy == NULL) {
+            return SP_ENOMEM;
+        }
+        if (params[i].value.len > 0) {
+            memcpy(copy, params[i].value.ptr, params[i].value.len);
+        }
+        params[i].value = sp_str_make(copy, params[i].value.len);
+        params[i].is_long_data = false; /* sent inline to the shard */
+        params[i].is_null = false;
+    }
+    return SP_OK;
+}
+
+/*
+ * Whether an execute can run as the prepared statement itself on one
+ * shard: a plain read or write that the router sends unchanged to one
+ * shard, without session effects that the proxy must handle.
+ */
+static bool
+session_runs_as_prepared(const struct sp_plan *plan, struct sp_str sql)
+{
+    if (plan->kind != SP_PLAN_SINGLE || plan->ntargets != 1 || plan->pins_session ||
+        plan->use_db.len > 0) {
+        return false;
+    }
+    switch (plan->stmt) {
+    case SP_STMT_SELECT:
+    case SP_STMT_INSERT:
+    case SP_STMT_REPLACE:
+    case SP_STMT_UPDATE:
+    case SP_STMT_DELETE:
+        break;
+    default:
+        return false;
+    }
+    /* A rewritten text (only some rows of an INSERT, say) is no longer the prepared one. */
+    return sp_str_eq(plan->targets[0].sql, sql);
+}
+
+/*
  * COM_STMT_EXECUTE: the parameters are written into the statement text as
- * literals and the text is routed and run like COM_QUERY, so every plan
- * (one shard, scatter, merge, split insert) works; the client gets binary
- * rows.
+ * literals and the text is routed like COM_QUERY. When it reaches one
+ * shard unchanged, that shard runs the prepared statement itself (prepared
+ * once per backend connection) and its binary rows pass through. Any other
+ * plan (scatter, merge, split insert, session statements) runs as text and
+ * the client gets binary rows built from the text rows.
  */
 static void
 session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
@@ -870,6 +935,7 @@ session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
     struct sp_stmt_param *params = NULL;
     struct sp_stmt_execute exec;
     struct sp_prepared *stmt;
+    struct sp_plan plan;
     uint32_t id;
     struct sp_str sql;
     int rc;
@@ -907,6 +973,9 @@ session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
     rc = sp_prepared_expand(stmt, params, s->collation,
                             s->no_backslash_escapes ? SP_STMT_SQL_NO_BACKSLASH_ESCAPES : 0,
                             &s->arena, &sql);
+    if (rc == SP_OK) {
+        rc = session_keep_long_data(s, stmt, params);
+    }
     sp_prepared_reset_long_data(stmt);
     if (rc == SP_ENOMEM) {
         session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
@@ -919,8 +988,18 @@ session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
                             "date or time)");
         return;
     }
+    if (!session_route(s, (const uint8_t *)sql.ptr, sql.len, &plan)) {
+        return;
+    }
+    if (session_runs_as_prepared(&plan, sql)) {
+        /* One shard runs the client's statement itself and returns binary rows. */
+        s->exec_ps = stmt;
+        s->exec_ps_params = params;
+        sp_exec_start(s, &plan, SP_COM_STMT_EXECUTE);
+        return;
+    }
     s->binary_result = true;
-    session_on_query(s, (const uint8_t *)sql.ptr, sql.len);
+    sp_exec_start(s, &plan, SP_COM_QUERY);
 }
 
 /* COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA (no reply), COM_STMT_RESET and COM_STMT_FETCH. */
@@ -1109,6 +1188,8 @@ sp_session_command_done(struct sp_session *s)
     sp_arena_reset(&s->arena);
     memset(&s->exec, 0, sizeof(s->exec));
     s->binary_result = false;
+    s->exec_ps = NULL;
+    s->exec_ps_params = NULL;
     s->ncommands++;
     s->state = SP_SESSION_COMMAND;
 

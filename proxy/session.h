@@ -77,7 +77,9 @@ struct sp_session {
     bool autocommit;             /* as the backends last reported it */
     bool checking_login_db;      /* the login's database is being checked */
     bool no_backslash_escapes;   /* sql_mode has NO_BACKSLASH_ESCAPES, as the backends last reported */
-    bool binary_result;          /* the next plan answers a COM_STMT_EXECUTE */
+    bool binary_result;          /* the next plan answers a COM_STMT_EXECUTE with converted rows */
+    const struct sp_prepared *exec_ps; /* the next plan runs this statement as it is */
+    struct sp_stmt_param *exec_ps_params;
 
     struct sp_prepared_set prepared;
     struct sp_buf scratch;       /* per-packet work space (binary rows) */
