@@ -108,6 +108,25 @@ sp_backend_stmts_make_room(struct sp_backend_stmts *c, uint32_t *evicted)
     return true;
 }
 
+bool
+sp_backend_stmts_take_if(struct sp_backend_stmts *c,
+                         bool (*drop)(const struct sp_backend_stmt *stmt, void *ctx), void *ctx,
+                         uint32_t *id)
+{
+    struct sp_backend_stmt *s;
+
+    for (s = c->head; s != NULL; s = s->next) {
+        if (drop(s, ctx)) {
+            backend_stmt_unlink(c, s);
+            c->count--;
+            *id = s->id;
+            free(s);
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 sp_backend_stmts_add(struct sp_backend_stmts *c, const struct sp_backend_stmt_key *key,
                      uint32_t id)

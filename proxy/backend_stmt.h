@@ -61,6 +61,14 @@ const struct sp_backend_stmt *sp_backend_stmts_find(struct sp_backend_stmts *c,
  */
 bool sp_backend_stmts_make_room(struct sp_backend_stmts *c, uint32_t *evicted);
 
+/*
+ * Removes one statement for which DROP returns true and stores its id in
+ * *ID, for the caller to close on the server; false when none is left.
+ */
+bool sp_backend_stmts_take_if(struct sp_backend_stmts *c,
+                              bool (*drop)(const struct sp_backend_stmt *stmt, void *ctx), void *ctx,
+                              uint32_t *id);
+
 /* Records that KEY is prepared as statement ID. Returns SP_OK or SP_ENOMEM. */
 int sp_backend_stmts_add(struct sp_backend_stmts *c, const struct sp_backend_stmt_key *key,
                          uint32_t id) SP_WARN_UNUSED;

@@ -12,6 +12,7 @@
 #include "proxy/exec_internal.h"
 #include "proxy/log.h"
 #include "proxy/session.h"
+#include "proxy/worker.h"
 
 /* Replaces the prepare OK with one that carries the proxy's id for a new session statement. */
 static enum leg_action
@@ -50,6 +51,7 @@ exec_prepare_ok(struct sp_leg *leg, const uint8_t *payload, size_t len)
         return sp_session_append_err(s, &err) == SP_OK ? LEG_REPLACED : LEG_DROP;
     }
 
+    sp_pool_stmt_used(&s->worker->pool, stmt->sql);
     ok.stmt_id = stmt->id;
     rc = sp_packet_begin(&s->out, &start);
     if (rc == SP_OK) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/command.h"
 #include "proxy/backend.h"
 #include "proxy/log.h"
 #include "proxy/worker.h"
@@ -108,6 +109,7 @@ sp_pool_init(struct sp_pool *pool, struct sp_worker *w)
 
     memset(pool, 0, sizeof(*pool));
     pool->worker = w;
+    sp_stmt_uses_init(&pool->stmt_uses);
     pool->max_per_endpoint = cfg->pool_max_per_backend;
     pool->idle_timeout_ms = cfg->pool_idle_timeout_ms;
     pool->wait_timeout_ms = cfg->pool_wait_timeout_ms;
@@ -141,6 +143,66 @@ sp_pool_deinit(struct sp_pool *pool)
 {
     free(pool->endpoints);
     pool->endpoints = NULL;
+    sp_stmt_uses_free(&pool->stmt_uses);
+}
+
+/* Whether a backend statement has no client statement left that uses its text. */
+static bool
+pool_stmt_unused(const struct sp_backend_stmt *stmt, void *ctx)
+{
+    const struct sp_pool *pool = ctx;
+
+    return !sp_stmt_uses_has(&pool->stmt_uses, stmt->sql);
+}
+
+static bool
+pool_stmt_has_sql(const struct sp_backend_stmt *stmt, void *ctx)
+{
+    return sp_str_eq(stmt->sql, *(const struct sp_str *)ctx);
+}
+
+/* Closes BE's statements that DROP selects; a failed send closes the connection. */
+static bool
+pool_close_stmts(struct sp_backend *be, bool (*drop)(const struct sp_backend_stmt *, void *),
+                 void *ctx)
+{
+    uint32_t id;
+
+    while (sp_backend_stmts_take_if(&be->stmts, drop, ctx, &id)) {
+        uint8_t arg[4] = {(uint8_t)id, (uint8_t)(id >> 8), (uint8_t)(id >> 16),
+                          (uint8_t)(id >> 24)};
+
+        if (sp_backend_send_command(be, SP_COM_STMT_CLOSE, arg, sizeof(arg)) != SP_OK) {
+            sp_backend_close(be, "cannot close a prepared statement");
+            return false;
+        }
+    }
+    return true;
+}
+
+void
+sp_pool_stmt_used(struct sp_pool *pool, struct sp_str sql)
+{
+    if (sp_stmt_uses_add(&pool->stmt_uses, sql) != SP_OK) {
+        /* The text then looks unused, so connections close it early: slower, still correct. */
+        sp_log_warn("stmt_uses_failed", "worker=%u error=\"out of memory\"", pool->worker->id);
+    }
+}
+
+void
+sp_pool_stmt_released(struct sp_pool *pool, struct sp_str sql)
+{
+    if (!sp_stmt_uses_remove(&pool->stmt_uses, sql)) {
+        return;
+    }
+    for (uint32_t e = 0; e < pool->nendpoints; e++) {
+        struct sp_backend *be = pool->endpoints[e].idle, *next;
+
+        for (; be != NULL; be = next) {
+            next = be->next;
+            pool_close_stmts(be, pool_stmt_has_sql, &sql);
+        }
+    }
 }
 
 /* Opens one more connection for EP; the result arrives in sp_pool_on_connected. */
@@ -265,6 +327,10 @@ sp_pool_put(struct sp_pool *pool, struct sp_backend *be)
     be->leg = NULL;
     if (be->state != SP_BACKEND_READY || sp_buf_unread_len(&be->in) != 0) {
         sp_backend_close(be, "returned to the pool in an unclean state");
+        return;
+    }
+    /* Statements that no client uses any more are closed before the connection idles. */
+    if (be->stmts.count > 0 && !pool_close_stmts(be, pool_stmt_unused, pool)) {
         return;
     }
     /* Keep a read pending: an idle connection that the server closes is noticed. */

@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "common/status.h"
+#include "proxy/stmt_uses.h"
 
 struct sp_backend;
 struct sp_worker;
@@ -60,6 +61,7 @@ struct sp_pool_endpoint {
 
 struct sp_pool {
     struct sp_worker *worker;
+    struct sp_stmt_uses stmt_uses;  /* statement texts the worker's clients have prepared */
     struct sp_pool_endpoint *endpoints;
     uint32_t nendpoints;
     uint32_t max_per_endpoint;
@@ -99,5 +101,15 @@ void sp_pool_sweep(struct sp_pool *pool, uint64_t now_ms);
 
 /* Closes every idle connection and fails every waiter (worker shutdown). */
 void sp_pool_close_all(struct sp_pool *pool);
+
+/* A client statement now uses SQL: backend connections may keep it prepared. */
+void sp_pool_stmt_used(struct sp_pool *pool, struct sp_str sql);
+
+/*
+ * A client statement using SQL was closed. When it was the last one, the
+ * idle connections close their statements prepared from SQL; busy ones
+ * close theirs when they come back to the pool.
+ */
+void sp_pool_stmt_released(struct sp_pool *pool, struct sp_str sql);
 
 #endif

@@ -35,13 +35,17 @@ prepared_free(struct sp_prepared *stmt)
 }
 
 void
-sp_prepared_set_clear(struct sp_prepared_set *set)
+sp_prepared_set_clear(struct sp_prepared_set *set,
+                      void (*on_stmt)(const struct sp_prepared *stmt, void *ctx), void *ctx)
 {
     for (size_t b = 0; b < SP_PREPARED_BUCKETS; b++) {
         struct sp_prepared *stmt = set->buckets[b], *next;
 
         for (; stmt != NULL; stmt = next) {
             next = stmt->next;
+            if (on_stmt != NULL) {
+                on_stmt(stmt, ctx);
+            }
             prepared_free(stmt);
         }
         set->buckets[b] = NULL;

@@ -47,8 +47,12 @@ struct sp_prepared_set {
 
 void sp_prepared_set_init(struct sp_prepared_set *set);
 
-/* Frees every statement (COM_RESET_CONNECTION, session end). */
-void sp_prepared_set_clear(struct sp_prepared_set *set);
+/*
+ * Frees every statement (COM_RESET_CONNECTION, session end), calling
+ * ON_STMT (when not NULL) with CTX for each one first.
+ */
+void sp_prepared_set_clear(struct sp_prepared_set *set,
+                           void (*on_stmt)(const struct sp_prepared *stmt, void *ctx), void *ctx);
 
 /*
  * Adds a statement for SQL with NPARAMS parameters and NCOLUMNS columns.

@@ -74,10 +74,17 @@ session_free_cb(uv_handle_t *handle)
     sp_buf_deinit(&s->cmd);
     sp_buf_deinit(&s->pending);
     sp_buf_deinit(&s->scratch);
-    sp_prepared_set_clear(&s->prepared);
+    sp_prepared_set_clear(&s->prepared, NULL, NULL);
     sp_arena_deinit(&s->arena);
     free(s->held);
     free(s);
+}
+
+/* The statement no longer needs its text prepared on backend connections. */
+static void
+session_release_stmt(const struct sp_prepared *stmt, void *ctx)
+{
+    sp_pool_stmt_released(ctx, stmt->sql);
 }
 
 void
@@ -96,6 +103,7 @@ sp_session_close(struct sp_session *s, const char *reason)
         sp_exec_abort(s);
     }
     s->state = SP_SESSION_CLOSING;
+    sp_prepared_set_clear(&s->prepared, session_release_stmt, &w->pool);
 
     /* Held backends may carry a transaction or session state: never pool them. */
     for (i = 0; i < w->proxy->cfg->nshards; i++) {
@@ -812,7 +820,7 @@ session_reset(struct sp_session *s)
         }
     }
     s->autocommit = true;
-    sp_prepared_set_clear(&s->prepared);
+    sp_prepared_set_clear(&s->prepared, session_release_stmt, &s->worker->pool);
 }
 
 static void
@@ -1024,7 +1032,10 @@ session_on_stmt_command(struct sp_session *s, const uint8_t *payload, size_t len
 
     switch (payload[0]) {
     case SP_COM_STMT_CLOSE:
-        sp_prepared_remove(&s->prepared, id);
+        if (stmt != NULL) {
+            sp_pool_stmt_released(&s->worker->pool, stmt->sql);
+            sp_prepared_remove(&s->prepared, stmt->id);
+        }
         sp_session_command_done(s);
         return;
     case SP_COM_STMT_SEND_LONG_DATA:

@@ -269,6 +269,36 @@ class PreparedStatementTest(unittest.TestCase):
         err = ps.prepare("SELEC nonsense ?")
         self.assertEqual(err.code, 1064)
 
+    def shard_status(self, name):
+        """Return the global status counter NAME of each shard."""
+        values = []
+        for index in range(len(sptest.SHARD_PORTS)):
+            with sptest.connect_shard(index) as conn:
+                rows = sptest.query_all(conn, f"SHOW GLOBAL STATUS LIKE '{name}'")
+                values.append(int(rows[0][1]))
+        return values
+
+    def test_shards_run_statements_and_close_them_after(self):
+        baseline = self.shard_status("Prepared_stmt_count")
+        executes = sum(self.shard_status("Com_stmt_execute"))
+        ps = PreparedClient(self)
+        count = 150  # over 64 per shard, so connections evict and close statements
+        for n in range(count):
+            stmt_id, _, _ = ps.prepare(f"SELECT c FROM {TABLE} WHERE id = ? /* statement {n} */")
+            key = n % 40 + 1
+            self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, key)]), ("rows", [[f"row-{key}"]]))
+        # Each execute ran as a prepared statement on the shard that holds the row.
+        self.assertGreaterEqual(sum(self.shard_status("Com_stmt_execute")) - executes, count)
+        # A backend connection keeps at most 64 statements; one client used one per shard here.
+        connections = self.shard_status("Threads_connected")
+        for shard, (now, before) in enumerate(zip(self.shard_status("Prepared_stmt_count"), baseline)):
+            self.assertLessEqual(now - before, 64 * connections[shard], f"shard {shard}")
+        ps.client.close()
+        self.assertTrue(sptest.wait_until(
+            lambda: self.shard_status("Prepared_stmt_count") == baseline, timeout=10),
+            f"prepared statements left on the shards: {self.shard_status('Prepared_stmt_count')}"
+            f" instead of {baseline}")
+
     def test_ids_are_per_session_and_reused_statements_stay_apart(self):
         first, second = PreparedClient(self), PreparedClient(self)
         a, _, _ = first.prepare(f"SELECT c FROM {TABLE} WHERE id = ?")
