@@ -1,7 +1,7 @@
 /*
  * Statement texts in use by a worker's clients: a fixed-size hash table of
- * counted texts. Nothing here talks to a backend; the pool and the
- * sessions act on what it tells.
+ * counted texts. Nothing here talks to a backend: the pool and the
+ * sessions act on the counts.
  */
 #include "proxy/stmt_uses.h"
 

@@ -1,6 +1,6 @@
 /*
- * Which statement texts the clients of one worker have prepared and not
- * closed yet, with how many statements use each. Backend connections keep
+ * The statement texts that the clients of one worker have prepared and
+ * not closed yet, each with the number of statements that use it. Backend connections keep
  * a text prepared only while some client statement uses it: when the last
  * use ends, the idle connections close theirs, and a busy connection
  * closes its when it returns to the pool. So the servers' prepared
