@@ -220,3 +220,166 @@ sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
     sp_buf_deinit(&text);
     return rc;
 }
+
+/* ---- SQL-level statements and user variables ---- */
+
+static bool
+prepared_same_name(struct sp_str a, struct sp_str b)
+{
+    if (a.len != b.len) {
+        return false;
+    }
+    for (size_t i = 0; i < a.len; i++) {
+        char x = a.ptr[i], y = b.ptr[i];
+
+        if (x >= 'A' && x <= 'Z') {
+            x = (char)(x - 'A' + 'a');
+        }
+        if (y >= 'A' && y <= 'Z') {
+            y = (char)(y - 'A' + 'a');
+        }
+        if (x != y) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One allocation of SIZE bytes followed by copies of A and B; views stored in *A_OUT and *B_OUT. */
+static void *
+prepared_alloc_with(size_t size, struct sp_str a, struct sp_str b, struct sp_str *a_out,
+                    struct sp_str *b_out)
+{
+    char *mem = malloc(size + a.len + b.len + 2);
+    char *text;
+
+    if (mem == NULL) {
+        return NULL;
+    }
+    memset(mem, 0, size);
+    text = mem + size;
+    if (a.len > 0) {
+        memcpy(text, a.ptr, a.len);
+    }
+    text[a.len] = '\0';
+    if (b.len > 0) {
+        memcpy(text + a.len + 1, b.ptr, b.len);
+    }
+    text[a.len + 1 + b.len] = '\0';
+    *a_out = sp_str_make(text, a.len);
+    *b_out = sp_str_make(text + a.len + 1, b.len);
+    return mem;
+}
+
+void
+sp_sql_state_clear(struct sp_sql_state *st)
+{
+    struct sp_sql_stmt *stmt, *next_stmt;
+    struct sp_user_var *var, *next_var;
+
+    for (stmt = st->stmts; stmt != NULL; stmt = next_stmt) {
+        next_stmt = stmt->next;
+        free(stmt);
+    }
+    for (var = st->vars; var != NULL; var = next_var) {
+        next_var = var->next;
+        free(var);
+    }
+    memset(st, 0, sizeof(*st));
+}
+
+const struct sp_sql_stmt *
+sp_sql_state_find(const struct sp_sql_state *st, struct sp_str name)
+{
+    const struct sp_sql_stmt *stmt;
+
+    for (stmt = st->stmts; stmt != NULL; stmt = stmt->next) {
+        if (prepared_same_name(stmt->name, name)) {
+            return stmt;
+        }
+    }
+    return NULL;
+}
+
+bool
+sp_sql_state_deallocate(struct sp_sql_state *st, struct sp_str name)
+{
+    struct sp_sql_stmt **link;
+
+    for (link = &st->stmts; *link != NULL; link = &(*link)->next) {
+        struct sp_sql_stmt *stmt = *link;
+
+        if (prepared_same_name(stmt->name, name)) {
+            *link = stmt->next;
+            free(stmt);
+            st->nstmts--;
+            return true;
+        }
+    }
+    return false;
+}
+
+int
+sp_sql_state_prepare(struct sp_sql_state *st, struct sp_str name, struct sp_str text,
+                     size_t nparams)
+{
+    struct sp_str name_copy, text_copy;
+    struct sp_sql_stmt *stmt;
+    bool replaced = sp_sql_state_deallocate(st, name);
+
+    if (!replaced && st->nstmts >= SP_PREPARED_MAX) {
+        return SP_ERANGE;
+    }
+    stmt = prepared_alloc_with(sizeof(*stmt), name, text, &name_copy, &text_copy);
+    if (stmt == NULL) {
+        return SP_ENOMEM;
+    }
+    stmt->name = name_copy;
+    stmt->text = text_copy;
+    stmt->nparams = nparams;
+    stmt->next = st->stmts;
+    st->stmts = stmt;
+    st->nstmts++;
+    return SP_OK;
+}
+
+int
+sp_sql_state_set_var(struct sp_sql_state *st, struct sp_str name, struct sp_str literal)
+{
+    struct sp_str name_copy, literal_copy;
+    struct sp_user_var **link, *var;
+
+    for (link = &st->vars; *link != NULL; link = &(*link)->next) {
+        if (prepared_same_name((*link)->name, name)) {
+            var = *link;
+            *link = var->next;
+            free(var);
+            st->nvars--;
+            break;
+        }
+    }
+    var = prepared_alloc_with(sizeof(*var), name, literal, &name_copy, &literal_copy);
+    if (var == NULL) {
+        return SP_ENOMEM;
+    }
+    var->name = name_copy;
+    var->literal = literal_copy;
+    var->next = st->vars;
+    st->vars = var;
+    st->nvars++;
+    return SP_OK;
+}
+
+int
+sp_sql_state_get_var(const struct sp_sql_state *st, struct sp_str name, struct sp_str *literal)
+{
+    const struct sp_user_var *var;
+
+    for (var = st->vars; var != NULL; var = var->next) {
+        if (prepared_same_name(var->name, name)) {
+            *literal = var->literal;
+            return var->literal.len > 0 ? SP_OK : SP_EINVAL;
+        }
+    }
+    return SP_ENOTFOUND;
+}

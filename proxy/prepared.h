@@ -77,6 +77,55 @@ int sp_prepared_append_long_data(struct sp_prepared *stmt, uint16_t param,
 /* Drops the collected long data (after an execute, or COM_STMT_RESET). */
 void sp_prepared_reset_long_data(struct sp_prepared *stmt);
 
+/* A statement of SQL-level PREPARE name FROM 'text'. */
+struct sp_sql_stmt {
+    struct sp_sql_stmt *next;
+    struct sp_str name;          /* owned; compared without regard to case */
+    struct sp_str text;          /* owned */
+    size_t nparams;
+};
+
+/*
+ * A user variable's value as the proxy knows it from SET @name = literal.
+ * An unknown value (set by an expression, SELECT ... INTO or :=) has an
+ * empty literal.
+ */
+struct sp_user_var {
+    struct sp_user_var *next;
+    struct sp_str name;          /* owned; compared without regard to case */
+    struct sp_str literal;       /* owned, in SQL form: 'x', -5, NULL */
+};
+
+/* SQL-level statements and user variables of a session. */
+struct sp_sql_state {
+    struct sp_sql_stmt *stmts;
+    size_t nstmts;
+    struct sp_user_var *vars;
+    size_t nvars;
+};
+
+void sp_sql_state_clear(struct sp_sql_state *st);
+
+/* Adds or replaces statement NAME. Returns SP_OK, SP_ENOMEM, or SP_ERANGE at SP_PREPARED_MAX. */
+int sp_sql_state_prepare(struct sp_sql_state *st, struct sp_str name, struct sp_str text,
+                         size_t nparams) SP_WARN_UNUSED;
+
+const struct sp_sql_stmt *sp_sql_state_find(const struct sp_sql_state *st, struct sp_str name);
+
+/* Removes statement NAME; false when there is none. */
+bool sp_sql_state_deallocate(struct sp_sql_state *st, struct sp_str name);
+
+/* Records variable NAME's value LITERAL (empty: unknown). Returns SP_OK or SP_ENOMEM. */
+int sp_sql_state_set_var(struct sp_sql_state *st, struct sp_str name,
+                         struct sp_str literal) SP_WARN_UNUSED;
+
+/*
+ * Finds variable NAME: SP_OK with *LITERAL set, SP_ENOTFOUND when it was
+ * never set (its value is NULL), SP_EINVAL when its value is unknown.
+ */
+int sp_sql_state_get_var(const struct sp_sql_state *st, struct sp_str name,
+                         struct sp_str *literal) SP_WARN_UNUSED;
+
 /*
  * Writes STMT's text with each parameter marker replaced by the literal of
  * PARAMS (stmt->nparams, long data taken from the statement) into ARENA,

@@ -21,6 +21,7 @@
 #include "proxy/backend.h"
 #include "proxy/log.h"
 #include "proxy/worker.h"
+#include "router/sqlprepare.h"
 
 /* Capabilities offered to clients: no TLS, compression or LOCAL INFILE yet. */
 #define SERVER_CAPS                                                          \
@@ -75,6 +76,7 @@ session_free_cb(uv_handle_t *handle)
     sp_buf_deinit(&s->pending);
     sp_buf_deinit(&s->scratch);
     sp_prepared_set_clear(&s->prepared, NULL, NULL);
+    sp_sql_state_clear(&s->sql_state);
     sp_arena_deinit(&s->arena);
     free(s->held);
     free(s);
@@ -752,11 +754,171 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
     return true;
 }
 
+/* Records the user variables that SQL sets, or forgets the values it sets in ways the proxy cannot follow. */
+static int
+session_track_user_vars(struct sp_session *s, struct sp_str sql)
+{
+    struct sp_user_assign *assigns;
+    struct sp_str *writes;
+    size_t n, i;
+    int rc;
+
+    rc = sp_sqlps_user_assignments(sql, &s->arena, &assigns, &n);
+    for (i = 0; rc == SP_OK && i < n; i++) {
+        rc = sp_sql_state_set_var(&s->sql_state, assigns[i].name, assigns[i].literal);
+    }
+    if (rc == SP_OK) {
+        rc = sp_sqlps_user_writes(sql, &s->arena, &writes, &n);
+    }
+    for (i = 0; rc == SP_OK && i < n; i++) {
+        rc = sp_sql_state_set_var(&s->sql_state, writes[i], SP_STR_NULL);
+    }
+    return rc;
+}
+
+/* EXECUTE name [USING @a, ...]: the statement's text with the variables' values, routed. */
+static void
+session_sql_execute(struct sp_session *s, const struct sp_sqlps *ps)
+{
+    const struct sp_sql_stmt *stmt = sp_sql_state_find(&s->sql_state, ps->name);
+    struct sp_str *literals = NULL, text;
+    struct sp_plan plan;
+    char message[200];
+    int rc;
+
+    if (stmt == NULL) {
+        snprintf(message, sizeof(message), "Unknown prepared statement handler (%.*s) given to EXECUTE",
+                 (int)(ps->name.len > 64 ? 64 : ps->name.len), ps->name.ptr);
+        session_reply_error(s, SP_ER_UNKNOWN_STMT_HANDLER, "HY000", message);
+        return;
+    }
+    if (ps->using_other) {
+        session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000",
+                            "EXECUTE ... USING with values other than user variables is not "
+                            "supported by shardproxy yet: SET @v = value first");
+        return;
+    }
+    if (ps->nvars != stmt->nparams) {
+        session_reply_error(s, SP_ER_WRONG_ARGUMENTS, "HY000", "Incorrect arguments to EXECUTE");
+        return;
+    }
+    if (ps->nvars > 0) {
+        literals = sp_arena_alloc(&s->arena, ps->nvars * sizeof(*literals));
+        if (literals == NULL) {
+            session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+            return;
+        }
+    }
+    for (size_t i = 0; i < ps->nvars; i++) {
+        rc = sp_sql_state_get_var(&s->sql_state, ps->vars[i], &literals[i]);
+        if (rc == SP_ENOTFOUND) {
+            literals[i] = sp_str_cstr("NULL"); /* a variable never set is NULL */
+        } else if (rc != SP_OK) {
+            snprintf(message, sizeof(message),
+                     "EXECUTE ... USING @%.*s: shardproxy knows the value of a user variable only "
+                     "from SET @%.*s = <literal>",
+                     (int)(ps->vars[i].len > 64 ? 64 : ps->vars[i].len), ps->vars[i].ptr,
+                     (int)(ps->vars[i].len > 64 ? 64 : ps->vars[i].len), ps->vars[i].ptr);
+            session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000", message);
+            return;
+        }
+    }
+    rc = sp_sqlps_substitute(stmt->text, literals, ps->nvars, &s->arena, &text);
+    if (rc != SP_OK) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+        return;
+    }
+    if (session_route(s, (const uint8_t *)text.ptr, text.len, &plan)) {
+        sp_exec_start(s, &plan, SP_COM_QUERY);
+    }
+}
+
+/*
+ * PREPARE, EXECUTE and DEALLOCATE PREPARE in SQL: the session keeps the
+ * statements itself, so that an EXECUTE routes like the statement it
+ * runs instead of pinning the session to one shard. Returns false for
+ * any other statement, which the caller routes.
+ */
+static bool
+session_sql_prepared(struct sp_session *s, struct sp_str sql)
+{
+    struct sp_sqlps ps;
+    char message[200];
+    int rc;
+
+    rc = sp_sqlps_parse(sql, &s->arena, &ps);
+    if (rc == SP_EINVAL) {
+        return false; /* malformed: the shard answers with its syntax error */
+    }
+    if (rc != SP_OK) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+        return true;
+    }
+    switch (ps.kind) {
+    case SP_SQLPS_PREPARE:
+        if (ps.from_variable) {
+            session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000",
+                                "PREPARE ... FROM @variable is not supported by shardproxy yet: "
+                                "write the statement text in quotes");
+            return true;
+        }
+        /*
+         * NOTE: the text is checked when it runs, so a syntax error or an
+         * unknown table shows at EXECUTE, where the server reports it at
+         * PREPARE.
+         */
+        rc = sp_sql_state_prepare(&s->sql_state, ps.name, ps.text,
+                                  sp_sqlps_count_markers(ps.text));
+        if (rc == SP_ERANGE) {
+            snprintf(message, sizeof(message),
+                     "Can't create more than max_prepared_stmt_count statements (current value: "
+                     "%d)",
+                     SP_PREPARED_MAX);
+            session_reply_error(s, SP_ER_MAX_PREPARED_STMT_COUNT_REACHED, "42000", message);
+            return true;
+        }
+        if (rc != SP_OK || sp_session_append_ok(s, 0, 0, 0, sp_str_cstr("Statement prepared")) !=
+                               SP_OK) {
+            sp_session_close(s, "out of memory");
+            return true;
+        }
+        sp_session_command_done(s);
+        return true;
+    case SP_SQLPS_EXECUTE:
+        session_sql_execute(s, &ps);
+        return true;
+    case SP_SQLPS_DEALLOCATE:
+        if (!sp_sql_state_deallocate(&s->sql_state, ps.name)) {
+            snprintf(message, sizeof(message),
+                     "Unknown prepared statement handler (%.*s) given to DEALLOCATE PREPARE",
+                     (int)(ps.name.len > 64 ? 64 : ps.name.len), ps.name.ptr);
+            session_reply_error(s, SP_ER_UNKNOWN_STMT_HANDLER, "HY000", message);
+            return true;
+        }
+        if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK) {
+            sp_session_close(s, "out of memory");
+            return true;
+        }
+        sp_session_command_done(s);
+        return true;
+    default:
+        return false;
+    }
+}
+
 static void
 session_on_query(struct sp_session *s, const uint8_t *sql, size_t len)
 {
+    struct sp_str text = sp_str_make((const char *)sql, len);
     struct sp_plan plan;
 
+    if (session_sql_prepared(s, text)) {
+        return;
+    }
+    if (session_track_user_vars(s, text) != SP_OK) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+        return;
+    }
     if (session_route(s, sql, len, &plan)) {
         sp_exec_start(s, &plan, SP_COM_QUERY);
     }
@@ -821,6 +983,7 @@ session_reset(struct sp_session *s)
     }
     s->autocommit = true;
     sp_prepared_set_clear(&s->prepared, session_release_stmt, &s->worker->pool);
+    sp_sql_state_clear(&s->sql_state);
 }
 
 static void

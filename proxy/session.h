@@ -82,6 +82,7 @@ struct sp_session {
     struct sp_stmt_param *exec_ps_params;
 
     struct sp_prepared_set prepared;
+    struct sp_sql_state sql_state; /* PREPARE ... FROM statements and known user variables */
     struct sp_buf scratch;       /* per-packet work space (binary rows) */
 
     struct sp_held_backend *held; /* one per shard */

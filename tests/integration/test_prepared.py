@@ -8,8 +8,11 @@ CLOSE, the error codes of a server for unknown statements and malformed
 packets, and that each statement lands on the shard its key hashes to.
 """
 
+import decimal
 import struct
 import unittest
+
+import pymysql
 
 import rawclient
 import sptest
@@ -312,3 +315,56 @@ class PreparedStatementTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SqlPreparedStatementTest(unittest.TestCase):
+    """PREPARE, EXECUTE ... USING @v and DEALLOCATE PREPARE in SQL, routed like the statement."""
+
+    @classmethod
+    def setUpClass(cls):
+        PreparedStatementTest.setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        PreparedStatementTest.tearDownClass()
+
+    def test_execute_routes_with_the_variables(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"PREPARE point FROM 'SELECT c FROM {TABLE} WHERE id = ?'")
+            # Rows on both shards: each EXECUTE goes where its key hashes.
+            for key in (3, 7, 12, 21, 33):
+                sptest.execute(conn, f"SET @i = {key}")
+                self.assertEqual(sptest.query_all(conn, "EXECUTE point USING @i"),
+                                 [(f"row-{key}",)])
+            sptest.execute(conn, "PREPARE total FROM "
+                                 f"'SELECT COUNT(*), SUM(price) FROM {TABLE} WHERE id BETWEEN ? AND ?'")
+            sptest.execute(conn, "SET @lo = 1, @hi := 10")
+            self.assertEqual(sptest.query_all(conn, "EXECUTE total USING @lo, @hi"),
+                             [(10, decimal.Decimal("57.50"))])
+            sptest.execute(conn, "SET @c = 'row-3'")
+            sptest.execute(conn, f"PREPARE by_c FROM \"SELECT id FROM {TABLE} WHERE c = ?\"")
+            self.assertEqual(sptest.query_all(conn, "EXECUTE by_c USING @c"), [(3,)])
+            # A variable never set is NULL.
+            self.assertEqual(sptest.query_all(conn, "EXECUTE point USING @never_set_here"), [])
+            sptest.execute(conn, "DEALLOCATE PREPARE point")
+            sptest.execute(conn, "DROP PREPARE total")
+
+    def test_errors(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"PREPARE point FROM 'SELECT c FROM {TABLE} WHERE id = ?'")
+            self.assertEqual(self.error(conn, "EXECUTE point"), 1210)
+            self.assertEqual(self.error(conn, "EXECUTE nothing_here USING @i"), ER_UNKNOWN_STMT_HANDLER)
+            self.assertEqual(self.error(conn, "DEALLOCATE PREPARE nothing_here"), ER_UNKNOWN_STMT_HANDLER)
+            # Values the proxy cannot know are refused, never guessed.
+            sptest.execute(conn, "SET @now = NOW()")
+            self.assertEqual(self.error(conn, "EXECUTE point USING @now"), sptest.ER_NOT_SUPPORTED_YET)
+            sptest.query_all(conn, "SELECT 5 INTO @five")
+            self.assertEqual(self.error(conn, "EXECUTE point USING @five"), sptest.ER_NOT_SUPPORTED_YET)
+            self.assertEqual(self.error(conn, "PREPARE p2 FROM @text"), sptest.ER_NOT_SUPPORTED_YET)
+            sptest.execute(conn, "SET @five = 5")
+            self.assertEqual(sptest.query_all(conn, "EXECUTE point USING @five"), [("row-5",)])
+
+    def error(self, conn, sql):
+        with self.assertRaises(pymysql.MySQLError) as ctx:
+            sptest.query_all(conn, sql)
+        return sptest.mysql_error_code(ctx.exception)

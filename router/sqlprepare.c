@@ -1,0 +1,392 @@
+/*
+ * Parsing of PREPARE, EXECUTE and DEALLOCATE PREPARE, of the user
+ * variable assignments of SET, and parameter marker substitution, all on
+ * the tokens of router/lexer.c.
+ */
+#include "router/sqlprepare.h"
+
+#include <string.h>
+
+#include "router/lexer.h"
+
+static bool
+sqlps_at_end(const struct sp_token_cursor *c)
+{
+    return c->tok.kind == SP_TOK_EOF || c->tok.kind == SP_TOK_SEMICOLON;
+}
+
+/*
+ * Ends a parsed statement at C: SP_OK at the end of the text or before a
+ * final ';'; SP_EINVAL for anything else. Further statements after a ';'
+ * make it no statement of this file's (out->kind SP_SQLPS_NONE): the
+ * router handles multi-statement text.
+ */
+static int
+sqlps_end(struct sp_token_cursor *c, struct sp_sqlps *out)
+{
+    if (c->tok.kind == SP_TOK_SEMICOLON) {
+        sp_token_cursor_advance(c);
+        if (c->tok.kind != SP_TOK_EOF) {
+            out->kind = SP_SQLPS_NONE;
+        }
+        return SP_OK;
+    }
+    return c->tok.kind == SP_TOK_EOF ? SP_OK : SP_EINVAL;
+}
+
+/* A statement or variable name: a plain or backquoted identifier. */
+static int
+sqlps_name(struct sp_token_cursor *c, struct sp_arena *arena, struct sp_str *out)
+{
+    int rc;
+
+    if (c->tok.kind == SP_TOK_IDENT) {
+        *out = c->tok.text;
+    } else if (c->tok.kind == SP_TOK_QUOTED_IDENT) {
+        rc = sp_lexer_unquote(&c->tok, arena, out);
+        if (rc != SP_OK) {
+            return rc;
+        }
+    } else {
+        return SP_EINVAL;
+    }
+    sp_token_cursor_advance(c);
+    return SP_OK;
+}
+
+/* The name of a user variable token (@a, @'a', @`a`), without the @ and quotes. */
+static int
+sqlps_user_var(const struct sp_token *tok, struct sp_arena *arena, struct sp_str *out)
+{
+    struct sp_token inner = *tok;
+
+    inner.text = sp_str_make(tok->text.ptr + 1, tok->text.len - 1);
+    if (inner.text.len > 0 && (inner.text.ptr[0] == '\'' || inner.text.ptr[0] == '"')) {
+        inner.kind = SP_TOK_STRING;
+        return sp_lexer_unquote(&inner, arena, out);
+    }
+    if (inner.text.len > 0 && inner.text.ptr[0] == '`') {
+        inner.kind = SP_TOK_QUOTED_IDENT;
+        return sp_lexer_unquote(&inner, arena, out);
+    }
+    *out = inner.text;
+    return SP_OK;
+}
+
+static int
+sqlps_execute(struct sp_token_cursor *c, struct sp_arena *arena, struct sp_sqlps *out)
+{
+    size_t cap = 0;
+    int rc;
+
+    if (!SP_TOKEN_IS(&c->tok, "USING")) {
+        return sqlps_end(c, out);
+    }
+    do {
+        struct sp_str *slot;
+
+        sp_token_cursor_advance(c);
+        if (c->tok.kind != SP_TOK_USER_VAR) {
+            /* EXECUTE ... USING 5 or USING @@x: values the session does not track. */
+            out->using_other = true;
+            while (!sqlps_at_end(c) && c->tok.kind != SP_TOK_COMMA && c->tok.kind != SP_TOK_ERROR) {
+                sp_token_cursor_advance(c);
+            }
+            continue;
+        }
+        if (out->nvars == cap) {
+            struct sp_str *grown;
+
+            cap = cap == 0 ? 8 : cap * 2;
+            grown = sp_arena_alloc(arena, cap * sizeof(*grown));
+            if (grown == NULL) {
+                return SP_ENOMEM;
+            }
+            if (out->nvars > 0) {
+                memcpy(grown, out->vars, out->nvars * sizeof(*grown));
+            }
+            out->vars = grown;
+        }
+        slot = &out->vars[out->nvars++];
+        rc = sqlps_user_var(&c->tok, arena, slot);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        sp_token_cursor_advance(c);
+    } while (c->tok.kind == SP_TOK_COMMA);
+    return sqlps_end(c, out);
+}
+
+int
+sp_sqlps_parse(struct sp_str sql, struct sp_arena *arena, struct sp_sqlps *out)
+{
+    struct sp_token_cursor c;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+
+    if (SP_TOKEN_IS(&c.tok, "PREPARE")) {
+        sp_token_cursor_advance(&c);
+        out->kind = SP_SQLPS_PREPARE;
+        rc = sqlps_name(&c, arena, &out->name);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        if (!SP_TOKEN_IS(&c.tok, "FROM")) {
+            return SP_EINVAL;
+        }
+        sp_token_cursor_advance(&c);
+        if (c.tok.kind == SP_TOK_USER_VAR) {
+            out->from_variable = true;
+        } else if (c.tok.kind == SP_TOK_STRING) {
+            rc = sp_lexer_unquote(&c.tok, arena, &out->text);
+            if (rc != SP_OK) {
+                return rc;
+            }
+        } else {
+            return SP_EINVAL;
+        }
+        sp_token_cursor_advance(&c);
+        return sqlps_end(&c, out);
+    }
+    if (SP_TOKEN_IS(&c.tok, "EXECUTE")) {
+        sp_token_cursor_advance(&c);
+        out->kind = SP_SQLPS_EXECUTE;
+        rc = sqlps_name(&c, arena, &out->name);
+        return rc == SP_OK ? sqlps_execute(&c, arena, out) : rc;
+    }
+    if (SP_TOKEN_IS(&c.tok, "DEALLOCATE") || SP_TOKEN_IS(&c.tok, "DROP")) {
+        struct sp_token next = sp_token_cursor_peek(&c);
+
+        if (!SP_TOKEN_IS(&next, "PREPARE")) {
+            return SP_OK; /* DROP TABLE and the rest */
+        }
+        sp_token_cursor_advance(&c);
+        sp_token_cursor_advance(&c);
+        out->kind = SP_SQLPS_DEALLOCATE;
+        rc = sqlps_name(&c, arena, &out->name);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        return sqlps_end(&c, out);
+    }
+    return SP_OK;
+}
+
+/* Whether the value that starts at C and ends before END is one literal; sets *LITERAL. */
+static bool
+sqlps_literal(struct sp_token_cursor c, const char *end, struct sp_str *literal)
+{
+    const char *start = c.tok.text.ptr;
+    struct sp_token next;
+
+    if (SP_TOKEN_IS_OP(&c.tok, "-") || SP_TOKEN_IS_OP(&c.tok, "+")) {
+        sp_token_cursor_advance(&c);
+        if (c.tok.kind != SP_TOK_NUMBER && c.tok.kind != SP_TOK_DECIMAL) {
+            return false;
+        }
+    }
+    switch (c.tok.kind) {
+    case SP_TOK_NUMBER:
+    case SP_TOK_DECIMAL:
+    case SP_TOK_STRING:
+    case SP_TOK_HEX:
+    case SP_TOK_BIT:
+        break;
+    default:
+        if (!SP_TOKEN_IS(&c.tok, "NULL") && !SP_TOKEN_IS(&c.tok, "TRUE") &&
+            !SP_TOKEN_IS(&c.tok, "FALSE")) {
+            return false;
+        }
+        break;
+    }
+    next = sp_token_cursor_peek(&c);
+    if (next.kind != SP_TOK_EOF && next.kind != SP_TOK_SEMICOLON && next.text.ptr < end) {
+        return false;
+    }
+    *literal = sp_str_make(start, (size_t)(c.tok.text.ptr + c.tok.text.len - start));
+    return true;
+}
+
+int
+sp_sqlps_user_assignments(struct sp_str sql, struct sp_arena *arena, struct sp_user_assign **out,
+                          size_t *n)
+{
+    struct sp_token_cursor c;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    if (!SP_TOKEN_IS(&c.tok, "SET")) {
+        return SP_OK;
+    }
+    sp_token_cursor_advance(&c);
+
+    while (!sqlps_at_end(&c) && c.tok.kind != SP_TOK_ERROR) {
+        struct sp_user_assign assign = {SP_STR_NULL, SP_STR_NULL};
+        bool user = c.tok.kind == SP_TOK_USER_VAR;
+        struct sp_token_cursor value;
+        unsigned depth = 0;
+
+        if (user) {
+            rc = sqlps_user_var(&c.tok, arena, &assign.name);
+            if (rc != SP_OK) {
+                return rc;
+            }
+        }
+        /* Up to the = or := of this assignment, then its value up to a top-level comma. */
+        while (!sqlps_at_end(&c) && !SP_TOKEN_IS_OP(&c.tok, "=") && !SP_TOKEN_IS_OP(&c.tok, ":=")) {
+            sp_token_cursor_advance(&c);
+        }
+        if (sqlps_at_end(&c)) {
+            break;
+        }
+        sp_token_cursor_advance(&c);
+        value = c;
+        while (!sqlps_at_end(&c) && c.tok.kind != SP_TOK_ERROR &&
+               !(depth == 0 && c.tok.kind == SP_TOK_COMMA)) {
+            depth += c.tok.kind == SP_TOK_LPAREN;
+            depth -= c.tok.kind == SP_TOK_RPAREN && depth > 0;
+            sp_token_cursor_advance(&c);
+        }
+        if (user) {
+            struct sp_user_assign *grown;
+
+            if (!sqlps_literal(value, c.tok.text.ptr, &assign.literal)) {
+                assign.literal = SP_STR_NULL;
+            }
+            if (*n == cap) {
+                cap = cap == 0 ? 4 : cap * 2;
+                grown = sp_arena_alloc(arena, cap * sizeof(*grown));
+                if (grown == NULL) {
+                    return SP_ENOMEM;
+                }
+                if (*n > 0) {
+                    memcpy(grown, *out, *n * sizeof(*grown));
+                }
+                *out = grown;
+            }
+            (*out)[(*n)++] = assign;
+        }
+        if (c.tok.kind == SP_TOK_COMMA) {
+            sp_token_cursor_advance(&c);
+        }
+    }
+    return SP_OK;
+}
+
+static int
+sqlps_push_name(struct sp_arena *arena, struct sp_str **out, size_t *n, size_t *cap,
+                const struct sp_token *tok)
+{
+    if (*n == *cap) {
+        struct sp_str *grown;
+
+        *cap = *cap == 0 ? 4 : *cap * 2;
+        grown = sp_arena_alloc(arena, *cap * sizeof(*grown));
+        if (grown == NULL) {
+            return SP_ENOMEM;
+        }
+        if (*n > 0) {
+            memcpy(grown, *out, *n * sizeof(*grown));
+        }
+        *out = grown;
+    }
+    return sqlps_user_var(tok, arena, &(*out)[(*n)++]);
+}
+
+int
+sp_sqlps_user_writes(struct sp_str sql, struct sp_arena *arena, struct sp_str **out, size_t *n)
+{
+    struct sp_token_cursor c;
+    size_t cap = 0;
+    bool into = false;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (memchr(sql.ptr, '@', sql.len) == NULL) {
+        return SP_OK;
+    }
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    if (SP_TOKEN_IS(&c.tok, "SET")) {
+        return SP_OK; /* its := assignments are the ones sp_sqlps_user_assignments reads */
+    }
+    while (c.tok.kind != SP_TOK_EOF && c.tok.kind != SP_TOK_ERROR) {
+        struct sp_token next = sp_token_cursor_peek(&c);
+
+        if (c.tok.kind == SP_TOK_USER_VAR && (into || SP_TOKEN_IS_OP(&next, ":="))) {
+            rc = sqlps_push_name(arena, out, n, &cap, &c.tok);
+            if (rc != SP_OK) {
+                return rc;
+            }
+        } else if (c.tok.kind != SP_TOK_COMMA) {
+            into = SP_TOKEN_IS(&c.tok, "INTO");
+        }
+        sp_token_cursor_advance(&c);
+    }
+    return SP_OK;
+}
+
+size_t
+sp_sqlps_count_markers(struct sp_str sql)
+{
+    struct sp_lexer lexer;
+    struct sp_token tok;
+    size_t n = 0;
+
+    sp_lexer_init(&lexer, sql.ptr, sql.len);
+    for (;;) {
+        sp_lexer_next(&lexer, &tok);
+        if (tok.kind == SP_TOK_EOF || tok.kind == SP_TOK_ERROR) {
+            return n;
+        }
+        n += tok.kind == SP_TOK_PLACEHOLDER;
+    }
+}
+
+int
+sp_sqlps_substitute(struct sp_str sql, const struct sp_str *literals, size_t nvalues,
+                    struct sp_arena *arena, struct sp_str *out)
+{
+    struct sp_lexer lexer;
+    struct sp_token tok;
+    size_t len = sql.len, used = 0, next = 0;
+    const char *copied = sql.ptr;
+    char *buf;
+
+    if (sp_sqlps_count_markers(sql) != nvalues) {
+        return SP_EINVAL;
+    }
+    for (size_t i = 0; i < nvalues; i++) {
+        len += literals[i].len;
+    }
+    buf = sp_arena_alloc(arena, len + 1);
+    if (buf == NULL) {
+        return SP_ENOMEM;
+    }
+    sp_lexer_init(&lexer, sql.ptr, sql.len);
+    for (;;) {
+        sp_lexer_next(&lexer, &tok);
+        if (tok.kind == SP_TOK_EOF || tok.kind == SP_TOK_ERROR) {
+            break;
+        }
+        if (tok.kind != SP_TOK_PLACEHOLDER) {
+            continue;
+        }
+        memcpy(buf + used, copied, (size_t)(tok.text.ptr - copied));
+        used += (size_t)(tok.text.ptr - copied);
+        memcpy(buf + used, literals[next].ptr, literals[next].len);
+        used += literals[next].len;
+        next++;
+        copied = tok.text.ptr + tok.text.len;
+    }
+    memcpy(buf + used, copied, (size_t)(sql.ptr + sql.len - copied));
+    used += (size_t)(sql.ptr + sql.len - copied);
+    buf[used] = '\0';
+    *out = sp_str_make(buf, used);
+    return SP_OK;
+}

@@ -1,0 +1,79 @@
+/*
+ * SQL-level prepared statements and user variables, as far as the proxy
+ * must understand them to route them: PREPARE name FROM 'text', EXECUTE
+ * name [USING @a, ...], DEALLOCATE | DROP PREPARE name, and the
+ * assignments of SET @a = literal. The session keeps the statements and
+ * the variables' values and routes each EXECUTE as its text with the
+ * values written in, so a statement over a sharded table reaches the shard
+ * its key names. Pure parsing: no I/O, results in the caller's arena.
+ */
+#ifndef SP_ROUTER_SQLPREPARE_H
+#define SP_ROUTER_SQLPREPARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/arena.h"
+#include "common/status.h"
+#include "common/str.h"
+
+enum sp_sqlps_kind {
+    SP_SQLPS_NONE,       /* another statement */
+    SP_SQLPS_PREPARE,
+    SP_SQLPS_EXECUTE,
+    SP_SQLPS_DEALLOCATE
+};
+
+struct sp_sqlps {
+    enum sp_sqlps_kind kind;
+    struct sp_str name;      /* the statement name, unquoted */
+    struct sp_str text;      /* PREPARE: the statement text, unquoted */
+    bool from_variable;      /* PREPARE name FROM @var: the text is in a variable */
+    struct sp_str *vars;     /* EXECUTE ... USING: the variable names, without @ */
+    size_t nvars;
+    bool using_other;        /* USING lists something other than user variables */
+};
+
+/*
+ * Reads SQL as one of the statements above. Returns SP_OK with out->kind
+ * SP_SQLPS_NONE for any other statement, SP_EINVAL for a malformed one of
+ * them (the server would answer with a syntax error), or SP_ENOMEM.
+ */
+int sp_sqlps_parse(struct sp_str sql, struct sp_arena *arena, struct sp_sqlps *out) SP_WARN_UNUSED;
+
+/* One @name = value of a SET statement. */
+struct sp_user_assign {
+    struct sp_str name;      /* without @, as written */
+    struct sp_str literal;   /* a literal in SQL form ('x', -5, 1.5e3, NULL); empty when the value is no literal */
+};
+
+/*
+ * Reads the user variable assignments of a SET statement (SET @a = 1,
+ * @b := 'x', @@session.x = 2): stores those to @name in *OUT (arena). An
+ * assignment whose value is not a single literal gets an empty literal,
+ * so that the caller forgets the variable's value. Returns SP_OK (*N is 0
+ * for another statement) or SP_ENOMEM.
+ */
+int sp_sqlps_user_assignments(struct sp_str sql, struct sp_arena *arena,
+                              struct sp_user_assign **out, size_t *n) SP_WARN_UNUSED;
+
+/*
+ * Stores in *OUT (arena) the user variables that a statement other than
+ * SET assigns: @a := expr, and SELECT ... INTO @a, @b. The proxy cannot know
+ * those values. Returns SP_OK or SP_ENOMEM.
+ */
+int sp_sqlps_user_writes(struct sp_str sql, struct sp_arena *arena, struct sp_str **out,
+                         size_t *n) SP_WARN_UNUSED;
+
+/* Number of parameter markers (?) in SQL, outside strings and comments. */
+size_t sp_sqlps_count_markers(struct sp_str sql);
+
+/*
+ * Writes SQL with its parameter markers replaced, in order, by the NVALUES
+ * LITERALS into ARENA. Returns SP_OK, SP_EINVAL when the counts differ,
+ * or SP_ENOMEM.
+ */
+int sp_sqlps_substitute(struct sp_str sql, const struct sp_str *literals, size_t nvalues,
+                        struct sp_arena *arena, struct sp_str *out) SP_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * Unit tests for router/sqlprepare.c: PREPARE, EXECUTE and DEALLOCATE
+ * PREPARE parsing, the user variable assignments of SET and of other
+ * statements, and parameter marker substitution.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "router/sqlprepare.h"
+
+static struct sp_arena arena;
+
+static int
+setup(void **state)
+{
+    (void)state;
+    sp_arena_init(&arena, 4096);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    sp_arena_deinit(&arena);
+    return 0;
+}
+
+static void
+assert_str(struct sp_str s, const char *expected)
+{
+    assert_int_equal(s.len, strlen(expected));
+    assert_memory_equal(s.ptr, expected, s.len);
+}
+
+static struct sp_sqlps
+parse(const char *sql, int expected_rc)
+{
+    struct sp_sqlps ps;
+
+    assert_int_equal(sp_sqlps_parse(sp_str_cstr(sql), &arena, &ps), expected_rc);
+    return ps;
+}
+
+static void
+prepare_execute_deallocate(void **state)
+{
+    struct sp_sqlps ps;
+
+    (void)state;
+    ps = parse("PREPARE s1 FROM 'SELECT c FROM t WHERE id = ? AND c <> ''it''''s'''", SP_OK);
+    assert_int_equal(ps.kind, SP_SQLPS_PREPARE);
+    assert_str(ps.name, "s1");
+    assert_str(ps.text, "SELECT c FROM t WHERE id = ? AND c <> 'it''s'");
+    assert_int_equal(sp_sqlps_count_markers(ps.text), 1);
+
+    ps = parse("prepare `my stmt` from \"SELECT ?\" ;", SP_OK);
+    assert_int_equal(ps.kind, SP_SQLPS_PREPARE);
+    assert_str(ps.name, "my stmt");
+    ps = parse("PREPARE s FROM @sql_text", SP_OK);
+    assert_true(ps.from_variable);
+
+    ps = parse("EXECUTE s1 USING @a, @`b c`, @'d'", SP_OK);
+    assert_int_equal(ps.kind, SP_SQLPS_EXECUTE);
+    assert_int_equal(ps.nvars, 3);
+    assert_str(ps.vars[0], "a");
+    assert_str(ps.vars[1], "b c");
+    assert_str(ps.vars[2], "d");
+    assert_false(ps.using_other);
+    ps = parse("EXECUTE s1 USING 5, @a", SP_OK);
+    assert_true(ps.using_other);
+    ps = parse("EXECUTE s1", SP_OK);
+    assert_int_equal(ps.nvars, 0);
+
+    ps = parse("DEALLOCATE PREPARE s1", SP_OK);
+    assert_int_equal(ps.kind, SP_SQLPS_DEALLOCATE);
+    ps = parse("DROP PREPARE s1;", SP_OK);
+    assert_int_equal(ps.kind, SP_SQLPS_DEALLOCATE);
+}
+
+static void
+other_and_malformed_statements(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("DROP TABLE t", SP_OK).kind, SP_SQLPS_NONE);
+    assert_int_equal(parse("SELECT 1", SP_OK).kind, SP_SQLPS_NONE);
+    /* A second statement leaves multi-statement text to the router. */
+    assert_int_equal(parse("PREPARE s FROM 'SELECT 1'; SELECT 2", SP_OK).kind, SP_SQLPS_NONE);
+    parse("PREPARE s FROM", SP_EINVAL);
+    parse("PREPARE s 'SELECT 1'", SP_EINVAL);
+    parse("PREPARE FROM 'SELECT 1'", SP_EINVAL);
+    parse("EXECUTE s USING @a junk", SP_EINVAL);
+    parse("DEALLOCATE PREPARE", SP_EINVAL);
+}
+
+static void
+set_assignments(void **state)
+{
+    struct sp_user_assign *a;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(sp_sqlps_user_assignments(
+                         sp_str_cstr("SET @a = 5, @b := -2.5, SESSION sql_mode = '', @c = 'x,y', "
+                                     "@d = NOW(), @e = NULL, @f = (1), @g = 1 + 1"),
+                         &arena, &a, &n),
+                     SP_OK);
+    assert_int_equal(n, 7);
+    assert_str(a[0].name, "a");
+    assert_str(a[0].literal, "5");
+    assert_str(a[1].literal, "-2.5");
+    assert_str(a[2].name, "c");
+    assert_str(a[2].literal, "'x,y'");
+    assert_int_equal(a[3].literal.len, 0);
+    assert_str(a[4].literal, "NULL");
+    assert_int_equal(a[5].literal.len, 0);
+    assert_int_equal(a[6].literal.len, 0);
+
+    assert_int_equal(sp_sqlps_user_assignments(sp_str_cstr("SELECT @a := 1"), &arena, &a, &n),
+                     SP_OK);
+    assert_int_equal(n, 0);
+}
+
+static void
+writes_outside_set(void **state)
+{
+    struct sp_str *w;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(sp_sqlps_user_writes(sp_str_cstr("SELECT @x := id, c INTO @y, @z FROM t"),
+                                          &arena, &w, &n),
+                     SP_OK);
+    assert_int_equal(n, 3);
+    assert_str(w[0], "x");
+    assert_str(w[1], "y");
+    assert_str(w[2], "z");
+    assert_int_equal(sp_sqlps_user_writes(sp_str_cstr("SELECT @x FROM t WHERE '@y := 1'"), &arena,
+                                          &w, &n),
+                     SP_OK);
+    assert_int_equal(n, 0);
+}
+
+static void
+substitute_markers(void **state)
+{
+    const struct sp_str values[] = {sp_str_cstr("5"), sp_str_cstr("'a?b'")};
+    struct sp_str out;
+
+    (void)state;
+    assert_int_equal(sp_sqlps_substitute(sp_str_cstr("SELECT ? /* ? */, '?', ?"), values, 2, &arena,
+                                         &out),
+                     SP_OK);
+    assert_str(out, "SELECT 5 /* ? */, '?', 'a?b'");
+    assert_int_equal(sp_sqlps_substitute(sp_str_cstr("SELECT ?"), values, 2, &arena, &out),
+                     SP_EINVAL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(prepare_execute_deallocate, setup, teardown),
+        cmocka_unit_test_setup_teardown(other_and_malformed_statements, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_assignments, setup, teardown),
+        cmocka_unit_test_setup_teardown(writes_outside_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(substitute_markers, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
