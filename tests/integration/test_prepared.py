@@ -302,6 +302,29 @@ class PreparedStatementTest(unittest.TestCase):
             f"prepared statements left on the shards: {self.shard_status('Prepared_stmt_count')}"
             f" instead of {baseline}")
 
+    def test_statement_survives_a_lost_backend_connection(self):
+        ps = PreparedClient(self)
+        stmt_id, _, _ = ps.prepare(f"SELECT c FROM {TABLE} WHERE id = ?")
+        key = 9
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, key)]), ("rows", [[f"row-{key}"]]))
+        # Every idle connection of the proxy to the row's shard goes away, statements and all.
+        with sptest.connect_shard(sptest.shard_of_int(key)) as admin:
+            threads = [row[0] for row in sptest.query_all(
+                admin, "SELECT id FROM information_schema.processlist"
+                       " WHERE user = %s AND command = 'Sleep' AND id <> CONNECTION_ID()",
+                (sptest.USER,))]
+            self.assertTrue(threads, "no idle backend connection to kill")
+            for thread_id in threads:
+                try:
+                    sptest.execute(admin, f"KILL {thread_id}")
+                except pymysql.MySQLError as exc:
+                    if sptest.mysql_error_code(exc) != 1094:  # it ended by itself meanwhile
+                        raise
+        # The next execute prepares again on a new connection.
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, key)]), ("rows", [[f"row-{key}"]]))
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, key + 1)]),
+                         ("rows", [[f"row-{key + 1}"]]))
+
     def test_ids_are_per_session_and_reused_statements_stay_apart(self):
         first, second = PreparedClient(self), PreparedClient(self)
         a, _, _ = first.prepare(f"SELECT c FROM {TABLE} WHERE id = ?")
