@@ -19,7 +19,13 @@ sp_response_tracker_init(struct sp_response_tracker *t, enum sp_response_mode mo
                          bool deprecate_eof)
 {
     t->mode = mode;
-    t->state = mode == SP_RESPONSE_MODE_FIELD_LIST ? SP_RESPONSE_COLUMN_DEFS : SP_RESPONSE_FIRST;
+    if (mode == SP_RESPONSE_MODE_FIELD_LIST) {
+        t->state = SP_RESPONSE_COLUMN_DEFS;
+    } else if (mode == SP_RESPONSE_MODE_FETCH) {
+        t->state = SP_RESPONSE_ROWS;
+    } else {
+        t->state = SP_RESPONSE_FIRST;
+    }
     t->deprecate_eof = deprecate_eof;
     t->continuing = false;
     t->last_role = SP_ROLE_OTHER;
@@ -271,6 +277,18 @@ sp_response_tracker_feed(struct sp_response_tracker *t, uint32_t len, const uint
         *role = SP_ROLE_COLUMNS_EOF;
         t->state = t->mode == SP_RESPONSE_MODE_PREPARE ? SP_RESPONSE_DONE : SP_RESPONSE_ROWS;
         rc = SP_OK;
+        if (t->mode == SP_RESPONSE_MODE_QUERY) {
+            struct sp_eof_packet eof;
+
+            /* An execute that opened a cursor ends here; COM_STMT_FETCH reads the rows. */
+            if (sp_eof_parse(head, avail, &eof) == SP_OK &&
+                (eof.status & SP_SERVER_STATUS_CURSOR_EXISTS) != 0) {
+                *role = SP_ROLE_ROWS_END;
+                t->warnings = eof.warnings;
+                t->status = eof.status;
+                t->state = SP_RESPONSE_DONE;
+            }
+        }
         break;
     case SP_RESPONSE_ROWS:
         rc = tracker_rows(t, len, head, avail, role);

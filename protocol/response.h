@@ -31,7 +31,8 @@ enum sp_response_mode {
     SP_RESPONSE_MODE_QUERY,      /* COM_QUERY, COM_INIT_DB, most commands */
     SP_RESPONSE_MODE_FIELD_LIST, /* COM_FIELD_LIST: definitions, then EOF */
     SP_RESPONSE_MODE_SINGLE,     /* one packet of any kind (COM_STATISTICS) */
-    SP_RESPONSE_MODE_PREPARE     /* COM_STMT_PREPARE: prepare OK and definitions, or ERR */
+    SP_RESPONSE_MODE_PREPARE,    /* COM_STMT_PREPARE: prepare OK and definitions, or ERR */
+    SP_RESPONSE_MODE_FETCH       /* COM_STMT_FETCH: rows and their end, or ERR */
 };
 
 enum sp_packet_role {
@@ -41,7 +42,8 @@ enum sp_packet_role {
     SP_ROLE_COLUMN_DEF,
     SP_ROLE_COLUMNS_EOF,  /* the EOF after the definitions (classic EOF only) */
     SP_ROLE_ROW,
-    SP_ROLE_ROWS_END,     /* EOF, or OK with 0xFE header, after the last row */
+    SP_ROLE_ROWS_END,     /* EOF, or OK with 0xFE header, after the last row; also the EOF
+                           * after the definitions when an execute opened a cursor */
     SP_ROLE_LOCAL_INFILE, /* LOCAL INFILE request; the proxy never enables it */
     SP_ROLE_OTHER,        /* the packet of a SINGLE-mode response */
     SP_ROLE_PREPARE_OK,   /* COM_STMT_PREPARE_OK */

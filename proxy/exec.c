@@ -99,6 +99,33 @@ exec_keep_prepared(struct sp_leg *leg, struct sp_backend *be)
     return SP_OK;
 }
 
+/*
+ * After an execute or a fetch of a prepared statement: an execute that
+ * opened a cursor keeps its connection with the session, and a fetch that
+ * sent the last row (the server then closes the cursor) lets it go.
+ */
+static void
+exec_track_cursor(struct sp_leg *leg, uint16_t status)
+{
+    struct sp_session *s = leg->session;
+    struct sp_prepared *stmt = s->exec.ps;
+    struct sp_held_backend *held = &s->held[leg->shard];
+
+    if (leg->command == SP_COM_STMT_EXECUTE && (status & SP_SERVER_STATUS_CURSOR_EXISTS) != 0) {
+        stmt->cursor_shard = (int32_t)leg->shard;
+        stmt->cursor_backend_stmt = leg->backend_stmt;
+        held->cursors++;
+    } else if (leg->command == SP_COM_STMT_FETCH &&
+               ((status & SP_SERVER_STATUS_LAST_ROW_SENT) != 0 ||
+                (status & SP_SERVER_STATUS_CURSOR_EXISTS) == 0) &&
+               stmt->cursor_shard >= 0) {
+        stmt->cursor_shard = -1;
+        if (held->cursors > 0) {
+            held->cursors--;
+        }
+    }
+}
+
 /* Keeps LEG's backend with the session, or returns it to the pool. */
 static void
 exec_leg_release(struct sp_leg *leg)
@@ -143,10 +170,13 @@ exec_leg_release(struct sp_leg *leg)
         s->no_backslash_escapes = (status & SP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) != 0;
     }
 
+    if (!leg->failed && ex->ps != NULL) {
+        exec_track_cursor(leg, status);
+    }
     in_trans = (status & SP_SERVER_STATUS_IN_TRANS) != 0 ||
                (leg->failed && leg->was_in_trans);
     pinned = ex->pins || held->pinned || !s->autocommit;
-    if (in_trans || pinned) {
+    if (in_trans || pinned || held->cursors > 0) {
         be->holder = s;
         held->backend = be;
         held->in_trans = in_trans;
@@ -491,8 +521,8 @@ exec_send_execute(struct sp_leg *leg)
     int rc;
 
     sp_buf_init(&packet);
-    rc = sp_stmt_execute_build(&packet, leg->backend_stmt, 0, ex->ps->nparams, ex->ps_params,
-                               true);
+    rc = sp_stmt_execute_build(&packet, leg->backend_stmt, ex->ps_flags, ex->ps->nparams,
+                               ex->ps_params, true);
     if (rc == SP_OK) {
         /* The builder writes the command byte, which send_command adds itself. */
         rc = sp_backend_send_command(leg->backend, SP_COM_STMT_EXECUTE, packet.data + 1,
@@ -500,6 +530,18 @@ exec_send_execute(struct sp_leg *leg)
     }
     sp_buf_deinit(&packet);
     return rc;
+}
+
+/* COM_STMT_FETCH for the statement whose cursor is open on LEG's backend. */
+static int
+exec_send_fetch(struct sp_leg *leg)
+{
+    const struct sp_exec *ex = &leg->session->exec;
+    uint32_t id = ex->ps->cursor_backend_stmt, n = ex->fetch_rows;
+    uint8_t arg[8] = {(uint8_t)id, (uint8_t)(id >> 8), (uint8_t)(id >> 16), (uint8_t)(id >> 24),
+                      (uint8_t)n,  (uint8_t)(n >> 8),  (uint8_t)(n >> 16),  (uint8_t)(n >> 24)};
+
+    return sp_backend_send_command(leg->backend, SP_COM_STMT_FETCH, arg, sizeof(arg));
 }
 
 static int
@@ -566,6 +608,9 @@ exec_leg_next_step(struct sp_leg *leg)
         case SP_COM_STMT_PREPARE:
             mode = SP_RESPONSE_MODE_PREPARE;
             break;
+        case SP_COM_STMT_FETCH:
+            mode = SP_RESPONSE_MODE_FETCH;
+            break;
         default:
             mode = SP_RESPONSE_MODE_QUERY;
             break;
@@ -574,6 +619,8 @@ exec_leg_next_step(struct sp_leg *leg)
         sp_response_tracker_init(&leg->tracker, mode, false);
         if (leg->command == SP_COM_STMT_EXECUTE) {
             rc = exec_send_execute(leg);
+        } else if (leg->command == SP_COM_STMT_FETCH) {
+            rc = exec_send_fetch(leg);
         } else {
             rc = sp_backend_send_command(leg->backend, leg->command, leg->arg.ptr, leg->arg.len);
         }
@@ -609,6 +656,9 @@ exec_leg_begin(struct sp_leg *leg, struct sp_backend *be)
         ex->stmt != SP_STMT_COMMIT && ex->stmt != SP_STMT_ROLLBACK &&
         leg->command != SP_COM_STMT_PREPARE) {
         leg->presteps |= SP_PRESTEP_BEGIN;
+    }
+    if (leg->command == SP_COM_STMT_FETCH) {
+        leg->presteps = 0; /* the cursor's connection is as the execute left it */
     }
     if (leg->command == SP_COM_STMT_EXECUTE) {
         struct sp_backend_stmt_key key = exec_stmt_key(be, ex->ps->sql);
@@ -834,6 +884,8 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->binary = s->binary_result;
     ex->ps = s->exec_ps;
     ex->ps_params = s->exec_ps_params;
+    ex->ps_flags = s->exec_ps_flags;
+    ex->fetch_rows = s->exec_fetch_rows;
     sp_buf_init(&ex->merge_row);
     ex->retryable = !plan->pins_session &&
                     (plan->stmt == SP_STMT_SELECT || plan->stmt == SP_STMT_SHOW ||

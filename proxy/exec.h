@@ -127,8 +127,10 @@ struct sp_exec {
     bool binary;
 
     /* COM_STMT_EXECUTE on one shard: the statement and its parameters, sent as they are. */
-    const struct sp_prepared *ps;
+    struct sp_prepared *ps;
     struct sp_stmt_param *ps_params;
+    uint8_t ps_flags;            /* cursor flags of the execute */
+    uint32_t fetch_rows;         /* COM_STMT_FETCH: rows asked for */
 
     const struct sp_column_def *bin_defs;
     struct sp_column_def *bin_own_defs; /* streamed plans: parsed as they pass (arena) */

@@ -79,6 +79,7 @@ sp_prepared_add(struct sp_prepared_set *set, struct sp_str sql, uint16_t nparams
     stmt->sql = sp_str_make((const char *)(stmt + 1), sql.len);
     stmt->nparams = nparams;
     stmt->ncolumns = ncolumns;
+    stmt->cursor_shard = -1;
 
     /* Ids count up and skip 0 and the "last statement" id when they wrap. */
     do {

@@ -35,6 +35,8 @@ struct sp_prepared {
     uint16_t *types;             /* NPARAMS type words, SP_STMT_PARAM_UNSIGNED set for unsigned */
     bool *has_long_data;         /* NPARAMS flags: long data arrived since the last execute */
     struct sp_buf *long_data;    /* NPARAMS buffers, allocated at the first long data */
+    int32_t cursor_shard;        /* the shard whose held connection has this statement's open cursor, or -1 */
+    uint32_t cursor_backend_stmt; /* that connection's statement id */
     struct sp_str sql;           /* the statement text, owned */
 };
 

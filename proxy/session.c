@@ -20,6 +20,7 @@
 #include "protocol/stmt.h"
 #include "proxy/backend.h"
 #include "proxy/log.h"
+#include "proxy/pool.h"
 #include "proxy/worker.h"
 #include "router/sqlprepare.h"
 
@@ -80,6 +81,12 @@ session_free_cb(uv_handle_t *handle)
     sp_arena_deinit(&s->arena);
     free(s->held);
     free(s);
+}
+
+static bool
+session_stmt_has_id(const struct sp_backend_stmt *stmt, void *ctx)
+{
+    return stmt->id == *(const uint32_t *)ctx;
 }
 
 /* The statement no longer needs its text prepared on backend connections. */
@@ -959,6 +966,7 @@ sp_session_on_held_backend_closed(struct sp_session *s, struct sp_backend *be, c
     held->backend = NULL;
     held->lost = held->in_trans;
     held->in_trans = false;
+    held->cursors = 0; /* their statements find out at their next fetch */
     sp_log_warn("held_backend_lost", "worker=%u conn=%u shard=%s in_transaction=%s reason=\"%s\"",
                 s->worker->id, s->connection_id, sp_backend_shard_name(be),
                 held->lost ? "yes" : "no", reason);
@@ -976,6 +984,7 @@ session_reset(struct sp_session *s)
         s->held[i].pinned = false;
         s->held[i].in_trans = false;
         s->held[i].lost = false;
+        s->held[i].cursors = 0;
         if (be != NULL) {
             be->holder = NULL;
             sp_backend_close(be, "session reset");
@@ -1025,6 +1034,42 @@ session_on_set_option(struct sp_session *s, const uint8_t *payload, size_t len)
         return;
     }
     sp_session_command_done(s);
+}
+
+void
+sp_session_close_cursor(struct sp_session *s, struct sp_prepared *stmt)
+{
+    struct sp_held_backend *held;
+    struct sp_backend *be;
+    uint32_t id = stmt->cursor_backend_stmt;
+
+    if (stmt->cursor_shard < 0) {
+        return;
+    }
+    held = &s->held[stmt->cursor_shard];
+    stmt->cursor_shard = -1;
+    be = held->backend;
+    if (be == NULL || held->cursors == 0) {
+        return; /* the connection is gone, and its cursors with it */
+    }
+    held->cursors--;
+    if (sp_backend_stmts_take_if(&be->stmts, session_stmt_has_id, &id, &id)) {
+        uint8_t arg[4] = {(uint8_t)id, (uint8_t)(id >> 8), (uint8_t)(id >> 16), (uint8_t)(id >> 24)};
+
+        /* Closing the backend statement ends its cursor; no reply comes. */
+        if (sp_backend_send_command(be, SP_COM_STMT_CLOSE, arg, sizeof(arg)) != SP_OK) {
+            held->backend = NULL;
+            be->holder = NULL;
+            sp_backend_close(be, "cannot close a cursor");
+            return;
+        }
+    }
+    if (held->cursors == 0 && !held->in_trans && !held->pinned) {
+        held->backend = NULL;
+        be->holder = NULL;
+        sp_backend_read_stop(be);
+        sp_pool_put(&s->worker->pool, be);
+    }
 }
 
 /* ERR 1243, as the server answers a statement id it does not know. */
@@ -1140,6 +1185,8 @@ session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
         return;
     }
     stmt->have_types = true;
+    /* Executing again ends the statement's open cursor, as on a server. */
+    sp_session_close_cursor(s, stmt);
 
     rc = sp_prepared_expand(stmt, params, s->collation,
                             s->no_backslash_escapes ? SP_STMT_SQL_NO_BACKSLASH_ESCAPES : 0,
@@ -1166,6 +1213,8 @@ session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
         /* One shard runs the client's statement itself and returns binary rows. */
         s->exec_ps = stmt;
         s->exec_ps_params = params;
+        /* A cursor lives on one shard's connection, so only this path opens one. */
+        s->exec_ps_flags = plan.stmt == SP_STMT_SELECT ? exec.flags : 0;
         sp_exec_start(s, &plan, SP_COM_STMT_EXECUTE);
         return;
     }
@@ -1178,6 +1227,7 @@ static void
 session_on_stmt_command(struct sp_session *s, const uint8_t *payload, size_t len)
 {
     struct sp_stmt_long_data data;
+    struct sp_stmt_fetch fetch;
     struct sp_prepared *stmt;
     char message[96];
     uint32_t id;
@@ -1196,6 +1246,7 @@ session_on_stmt_command(struct sp_session *s, const uint8_t *payload, size_t len
     switch (payload[0]) {
     case SP_COM_STMT_CLOSE:
         if (stmt != NULL) {
+            sp_session_close_cursor(s, stmt);
             sp_pool_stmt_released(&s->worker->pool, stmt->sql);
             sp_prepared_remove(&s->prepared, stmt->id);
         }
@@ -1219,6 +1270,7 @@ session_on_stmt_command(struct sp_session *s, const uint8_t *payload, size_t len
             return;
         }
         sp_prepared_reset_long_data(stmt);
+        sp_session_close_cursor(s, stmt);
         if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK) {
             sp_session_close(s, "out of memory");
             return;
@@ -1230,9 +1282,16 @@ session_on_stmt_command(struct sp_session *s, const uint8_t *payload, size_t len
             session_unknown_stmt(s, id, "mysqld_stmt_fetch");
             return;
         }
-        /* Executes never open a cursor: they return every row at once. */
-        snprintf(message, sizeof(message), "The statement (%u) has no open cursor.", id);
-        session_reply_error(s, SP_ER_STMT_HAS_NO_OPEN_CURSOR, "HY000", message);
+        if (stmt->cursor_shard < 0 || sp_stmt_fetch_parse(payload, len, &fetch) != SP_OK) {
+            snprintf(message, sizeof(message), "The statement (%u) has no open cursor.", id);
+            session_reply_error(s, SP_ER_STMT_HAS_NO_OPEN_CURSOR, "HY000", message);
+            return;
+        }
+        s->exec_ps = stmt;
+        s->exec_fetch_rows = fetch.nrows;
+        /* Not retried elsewhere: the cursor exists on the held connection only. */
+        session_run_on_shard(s, SP_COM_STMT_FETCH, (uint32_t)stmt->cursor_shard, SP_STR_NULL,
+                             SP_STMT_OTHER);
         return;
     }
 }
@@ -1364,6 +1423,8 @@ sp_session_command_done(struct sp_session *s)
     s->binary_result = false;
     s->exec_ps = NULL;
     s->exec_ps_params = NULL;
+    s->exec_ps_flags = 0;
+    s->exec_fetch_rows = 0;
     s->ncommands++;
     s->state = SP_SESSION_COMMAND;
 

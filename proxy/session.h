@@ -43,6 +43,7 @@ struct sp_held_backend {
     bool pinned;     /* carries untracked session state: never pooled again */
     bool in_trans;   /* SERVER_STATUS_IN_TRANS after its last response */
     bool lost;       /* closed while a transaction was open on it */
+    uint32_t cursors; /* open cursors of prepared statements on it */
 };
 
 struct sp_session {
@@ -78,8 +79,10 @@ struct sp_session {
     bool checking_login_db;      /* the login's database is being checked */
     bool no_backslash_escapes;   /* sql_mode has NO_BACKSLASH_ESCAPES, as the backends last reported */
     bool binary_result;          /* the next plan answers a COM_STMT_EXECUTE with converted rows */
-    const struct sp_prepared *exec_ps; /* the next plan runs this statement as it is */
+    struct sp_prepared *exec_ps; /* the next plan runs this statement as it is */
     struct sp_stmt_param *exec_ps_params;
+    uint8_t exec_ps_flags;       /* its COM_STMT_EXECUTE cursor flags */
+    uint32_t exec_fetch_rows;    /* COM_STMT_FETCH: rows asked for */
 
     struct sp_prepared_set prepared;
     struct sp_sql_state sql_state; /* PREPARE ... FROM statements and known user variables */
@@ -122,6 +125,13 @@ void sp_session_on_held_backend_closed(struct sp_session *s, struct sp_backend *
 
 /* Called by exec.c once the whole response to a command is in S->out. */
 void sp_session_command_done(struct sp_session *s);
+
+/*
+ * Closes the open cursor of STMT on its shard's held connection (the
+ * backend statement is closed, which ends the cursor) and releases the
+ * connection when nothing else keeps it.
+ */
+void sp_session_close_cursor(struct sp_session *s, struct sp_prepared *stmt);
 
 /* True when the client's write queue is above its high watermark. */
 bool sp_session_write_blocked(const struct sp_session *s);

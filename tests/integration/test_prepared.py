@@ -110,8 +110,8 @@ class PreparedClient:
                 assert rawclient.is_eof_packet(eof), eof[:8]
         return stmt_id, params, columns
 
-    def send_execute(self, stmt_id, params, send_types=True):
-        body = struct.pack("<IBI", stmt_id, 0, 1)
+    def send_execute(self, stmt_id, params, send_types=True, flags=0):
+        body = struct.pack("<IBI", stmt_id, flags, 1)
         if params:
             bitmap = bytearray((len(params) + 7) // 8)
             for i, (_, value) in enumerate(params):
@@ -147,6 +147,30 @@ class PreparedClient:
     def execute(self, stmt_id, params, send_types=True):
         self.send_execute(stmt_id, params, send_types)
         return self.read_result()
+
+    def open_cursor(self, stmt_id, params):
+        """Execute with CURSOR_TYPE_READ_ONLY; return (column types, status of the final EOF)."""
+        self.send_execute(stmt_id, params, flags=1)
+        _, payload = self.client.read_message()
+        if payload[:1] == b"\xff":
+            raise rawclient.ServerError(Err(payload))
+        ncolumns, _ = rawclient.read_lenenc_int(payload, 0)
+        types = [column_type(self.client.read_message()[1]) for _ in range(ncolumns)]
+        _, eof = self.client.read_message()
+        assert rawclient.is_eof_packet(eof), eof[:8]
+        return types, struct.unpack_from("<H", eof, 3)[0]
+
+    def fetch(self, stmt_id, count, types):
+        """COM_STMT_FETCH; return (rows, EOF status) or an Err."""
+        self.client.send_command(COM_STMT_FETCH, struct.pack("<II", stmt_id, count))
+        rows = []
+        while True:
+            _, payload = self.client.read_message()
+            if payload[:1] == b"\xff":
+                return Err(payload)
+            if rawclient.is_eof_packet(payload):
+                return rows, struct.unpack_from("<H", payload, 3)[0]
+            rows.append(decode_binary_row(payload, types))
 
 
 class PreparedStatementTest(unittest.TestCase):
@@ -324,6 +348,43 @@ class PreparedStatementTest(unittest.TestCase):
         self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, key)]), ("rows", [[f"row-{key}"]]))
         self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, key + 1)]),
                          ("rows", [[f"row-{key + 1}"]]))
+
+    def test_cursor_on_one_shard(self):
+        cursor_exists, last_row_sent = 0x40, 0x80
+        with sptest.connect_proxy() as conn:
+            # A table no config entry shards lives on the default shard alone.
+            sptest.execute(conn, "DROP TABLE IF EXISTS ps_plain")
+            sptest.execute(conn, "CREATE TABLE ps_plain (id INT PRIMARY KEY, v VARCHAR(10))")
+            sptest.execute(conn, "INSERT INTO ps_plain VALUES " +
+                           ", ".join(f"({i}, 'v{i}')" for i in range(1, 6)))
+        self.addCleanup(lambda: sptest.execute(sptest.connect_proxy(), "DROP TABLE IF EXISTS ps_plain"))
+        ps = PreparedClient(self)
+        stmt_id, _, _ = ps.prepare("SELECT id, v FROM ps_plain WHERE id >= ? ORDER BY id")
+        types, status = ps.open_cursor(stmt_id, [(T_LONGLONG, 2)])
+        self.assertTrue(status & cursor_exists, hex(status))
+        rows, status = ps.fetch(stmt_id, 2, types)
+        self.assertEqual(rows, [[2, "v2"], [3, "v3"]])
+        self.assertFalse(status & last_row_sent, hex(status))
+        # Other statements may run while the cursor is open.
+        other, _, _ = ps.prepare("SELECT COUNT(*) FROM ps_plain")
+        self.assertEqual(ps.execute(other, []), ("rows", [[5]]))
+        rows, status = ps.fetch(stmt_id, 10, types)
+        self.assertEqual(rows, [[4, "v4"], [5, "v5"]])
+        self.assertTrue(status & last_row_sent, hex(status))
+        self.assertEqual(ps.fetch(stmt_id, 1, types).code, ER_STMT_HAS_NO_OPEN_CURSOR)
+
+        # A cursor ends when its statement is closed; the session goes on.
+        types, status = ps.open_cursor(stmt_id, [(T_LONGLONG, 1)])
+        self.assertEqual(ps.fetch(stmt_id, 1, types)[0], [[1, "v1"]])
+        ps.client.send_command(COM_STMT_CLOSE, struct.pack("<I", stmt_id))
+        self.assertEqual(ps.execute(other, []), ("rows", [[5]]))
+
+    def test_cursor_over_shards_returns_rows_at_once(self):
+        ps = PreparedClient(self)
+        stmt_id, _, _ = ps.prepare(f"SELECT id FROM {TABLE} WHERE id <= ? ORDER BY id")
+        # Rows from both shards: no cursor is opened, the rows follow the definitions.
+        ps.send_execute(stmt_id, [(T_LONGLONG, 3)], flags=1)
+        self.assertEqual(ps.read_result(), ("rows", [[1], [2], [3]]))
 
     def test_ids_are_per_session_and_reused_statements_stay_apart(self):
         first, second = PreparedClient(self), PreparedClient(self)

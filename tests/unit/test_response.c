@@ -141,6 +141,36 @@ query_result_set_and_ok(void **state)
     assert_true(sp_response_tracker_done(&t));
 }
 
+static void
+cursor_open_and_fetch(void **state)
+{
+    const uint8_t count[] = {1};
+    const uint8_t cursor_eof[] = {0xFE, 0, 0, 0x42, 0};   /* AUTOCOMMIT | CURSOR_EXISTS */
+    const uint8_t last_eof[] = {0xFE, 0, 0, 0xC2, 0};     /* ... | LAST_ROW_SENT */
+    const uint8_t row[] = {0x00, 0x00, 5, 0, 0, 0};
+    struct sp_response_tracker t;
+
+    (void)state;
+    /* The execute's response ends after the definitions. */
+    sp_response_tracker_init(&t, SP_RESPONSE_MODE_QUERY, false);
+    assert_int_equal(feed(&t, count, sizeof(count)), SP_ROLE_COLUMN_COUNT);
+    assert_int_equal(feed(&t, column_def, sizeof(column_def)), SP_ROLE_COLUMN_DEF);
+    assert_int_equal(feed(&t, cursor_eof, sizeof(cursor_eof)), SP_ROLE_ROWS_END);
+    assert_true(sp_response_tracker_done(&t));
+    assert_int_equal(t.status, 0x42);
+
+    /* A fetch returns rows and an EOF. */
+    sp_response_tracker_init(&t, SP_RESPONSE_MODE_FETCH, false);
+    assert_int_equal(feed(&t, row, sizeof(row)), SP_ROLE_ROW);
+    assert_int_equal(feed(&t, last_eof, sizeof(last_eof)), SP_ROLE_ROWS_END);
+    assert_true(sp_response_tracker_done(&t));
+    assert_int_equal(t.status, 0xC2);
+
+    sp_response_tracker_init(&t, SP_RESPONSE_MODE_FETCH, false);
+    assert_int_equal(feed(&t, err, sizeof(err)), SP_ROLE_ERR);
+    assert_true(sp_response_tracker_done(&t));
+}
+
 int
 main(void)
 {
@@ -150,6 +180,7 @@ main(void)
         cmocka_unit_test(prepare_without_definitions_ends_at_ok),
         cmocka_unit_test(prepare_error_and_malformed),
         cmocka_unit_test(query_result_set_and_ok),
+        cmocka_unit_test(cursor_open_and_fetch),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
