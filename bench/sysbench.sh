@@ -21,7 +21,9 @@
 # rest on s1), SP_BENCH_PS_MODE (sysbench --db-ps-mode: auto, the default,
 # uses server-side prepared statements; disable sends text queries). After
 # the runs it prints how many SELECTs each shard executed
-# during the proxy runs (the shards' own Com_select counters).
+# during the proxy runs (the shards' own Com_select counters), and the shards'
+# Prepared_stmt_count before, during (the largest of one sample a second) and
+# after the proxy runs, with the most connections the proxy had open.
 # Not part of the test suite: sysbench, the servers and the proxy share the
 # machine's cores, so the numbers compare the two paths on one host only.
 set -euo pipefail
@@ -171,11 +173,37 @@ com_select() {
         -e "SHOW GLOBAL STATUS LIKE 'Com_select'" | awk '{print $2}'
 }
 
+# status_value PORT NAME: a global status counter of the server at PORT.
+status_value() {
+    mariadb --no-defaults -h127.0.0.1 -P"$1" -uapp -papp-pass -N -B \
+        -e "SHOW GLOBAL STATUS LIKE '$2'" | awk '{print $2}'
+}
+
+# sample_prepared SECONDS: once a second, the largest Prepared_stmt_count and
+# Threads_connected of each shard, written to $WORK/prepared-max. Bounded by
+# SECONDS samples.
+sample_prepared() {
+    local seconds=$1 i max0=0 max1=0 conn0=0 conn1=0 v
+
+    for ((i = 0; i < seconds; i++)); do
+        sleep 1
+        v=$(status_value "$shard0_port" Prepared_stmt_count) && ((v > max0)) && max0=$v
+        v=$(status_value "$shard1_port" Prepared_stmt_count) && ((v > max1)) && max1=$v
+        v=$(status_value "$shard0_port" Threads_connected) && ((v > conn0)) && conn0=$v
+        v=$(status_value "$shard1_port" Threads_connected) && ((v > conn1)) && conn1=$v
+        echo "$max0 $max1 $conn0 $conn1" >"$WORK/prepared-max"
+    done
+}
+
 echo "== $WORKLOAD, $LAYOUT layout: $ROUNDS x (proxy, direct), $THREADS threads, ${BENCH_TIME}s each"
 shard_selects=(0 0)
+prepared_before=("$(status_value "$shard0_port" Prepared_stmt_count)" "$(status_value "$shard1_port" Prepared_stmt_count)")
 for ((round = 1; round <= ROUNDS; round++)); do
     before=("$(com_select "$shard0_port")" "$(com_select "$shard1_port")")
+    sample_prepared "$((BENCH_TIME - 2))" &
+    sampler=$!
     run_one proxy "$proxy_port"
+    wait "$sampler" || true
     after=("$(com_select "$shard0_port")" "$(com_select "$shard1_port")")
     for i in 0 1; do
         shard_selects[i]=$((shard_selects[i] + after[i] - before[i]))
@@ -197,6 +225,13 @@ awk -v a="${shard_selects[0]}" -v b="${shard_selects[1]}" '
     END {
         printf "s0=%d  s1=%d  client reads=%d  shard SELECTs per client read=%.2f\n", a, b, reads, (a + b) / reads
     }' "$WORK/results"
+
+echo "== prepared statements on the shards (Prepared_stmt_count)"
+read -r max0 max1 conn0 conn1 <"$WORK/prepared-max" || die "no Prepared_stmt_count samples"
+sleep 1 # the proxy closes the statements once the clients are gone
+echo "before the runs: s0=${prepared_before[0]} s1=${prepared_before[1]}" \
+     " | largest during a proxy run: s0=$max0 s1=$max1 (connections: s0=$conn0 s1=$conn1)" \
+     " | after: s0=$(status_value "$shard0_port" Prepared_stmt_count) s1=$(status_value "$shard1_port" Prepared_stmt_count)"
 
 echo "== row share per table (counted on each shard directly)"
 for ((table = 1; table <= TABLES; table++)); do
