@@ -148,6 +148,13 @@ merge_drain(struct sp_session *s)
         }
         rc = ex->binary ? exec_append_binary_row(s, ex->merge_row.data, ex->merge_row.len)
                         : merge_append_packet(s, ex->merge_row.data, ex->merge_row.len);
+        if (rc == SP_EPROTO) {
+            /* A merged value that its column type cannot carry in a binary row. */
+            sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000",
+                         "a merged row cannot be sent in binary rows for its column types");
+            merge_fail(s, &err);
+            return;
+        }
         if (rc != SP_OK) {
             ex->broken = true;
             return;

@@ -12,10 +12,13 @@ Subcommands:
   load-reference ...          run dataset.sql on the reference server
   run LAYOUT ...              load dataset.sql through the proxy, check where
                               the rows landed, compare every corpus case and
-                              write the results as JSON
+                              write the results as JSON; with --ps-client, run
+                              the cases again as prepared statements
   check-corpus ...            compare the reference with a copy that stores its
                               rows in another order, to find cases whose result
-                              one server does not define
+                              one server does not define; with --ps-client,
+                              also check the prepared-statement client on the
+                              reference itself
   skip LAYOUT ...             write results that fail every case of LAYOUT
   drop ...                    drop the dataset's tables on the shards directly
   summary RESULTS...          print the totals; exit 1 if anything failed
@@ -24,6 +27,10 @@ A corpus case is one line of corpus/*.sql. It may start with markers:
   @ordered      compare rows in order (the ORDER BY must make the order total)
   @count-only   compare only the row count and the column metadata
   @layouts A,B  run only in these layouts
+
+The prepared-statement pass (prepared.py) runs each case through ps_client
+with its literals bound as parameters and compares the binary result with
+the reference's text result of the original query.
 """
 
 import argparse
@@ -38,6 +45,8 @@ import time
 
 import pymysql
 import xxhash
+
+import prepared
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATASET = os.path.join(HERE, "dataset.sql")
@@ -110,6 +119,8 @@ TYPE_NAMES = {
 }
 
 MAX_DIFF_ROWS = 10
+# Labels of the results that check the harness, not the proxy. Their passes stay out of the total.
+HARNESS_LABELS = ("corpus-check", "corpus-check/ps")
 # Cases in a row whose proxy connection failed before the run gives up on the layout.
 MAX_CLIENT_FAILURES_IN_A_ROW = 5
 
@@ -611,11 +622,12 @@ def load_known_unsupported(path=KNOWN_UNSUPPORTED_FILE):
     return known
 
 
-def run_cases(layout, cases, ref, proxy, allow_unsupported, counts, failures):
+def run_cases(layout, cases, ref, proxy, allow_unsupported, counts, failures, outcomes):
     """Compare every case of LAYOUT; returns the number of metadata notes printed.
 
     A case listed in unsupported.txt may get error 1235 without failing; once
     it passes, the listing itself fails, so that the list only shrinks.
+    OUTCOMES receives (reference outcome, proxy outcome) by case id.
     """
     known = load_known_unsupported()
     notes_total = 0
@@ -632,6 +644,7 @@ def run_cases(layout, cases, ref, proxy, allow_unsupported, counts, failures):
             break
         want = ref.execute(case.sql)
         got = proxy.execute(case.sql)
+        outcomes[case.id] = (want, got)
         lost_in_a_row = lost_in_a_row + 1 if got.kind == "client" else 0
         status, detail, notes = compare(case, want, got, allow_unsupported or case.id in known)
         if status == "pass" and case.id in known:
@@ -654,6 +667,143 @@ def run_cases(layout, cases, ref, proxy, allow_unsupported, counts, failures):
     return notes_total
 
 
+# ---- the prepared-statement pass -------------------------------------------
+
+# Each prepared statement runs twice. The second COM_STMT_EXECUTE carries no
+# parameter types, so the server must reuse the ones it stored.
+PS_EXECUTIONS = 2
+PS_KNOWN_FAILURES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                      "ps_known_failures.txt")
+
+
+def load_ps_known_failures(path=PS_KNOWN_FAILURES_FILE):
+    """Cases that still fail as prepared statements through the proxy.
+
+    Each line is a case id, optionally "@layouts A,B", and the reason. A line
+    that starts with # is a comment. Returns {case id: set of layouts, or
+    None for every layout}.
+    """
+    known = {}
+    if not os.path.exists(path):
+        return known
+    with open(path, encoding="utf-8") as listing:
+        for number, line in enumerate(listing, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            case_id, _, rest = line.partition(" ")
+            layouts = None
+            rest = rest.strip()
+            if rest.startswith("@layouts "):
+                value, _, rest = rest[len("@layouts "):].strip().partition(" ")
+                layouts = set(value.split(","))
+                unknown = layouts - LAYOUTS.keys()
+                if unknown:
+                    raise HarnessError(f"{os.path.basename(path)}:{number}: unknown layout(s)"
+                                       f" {sorted(unknown)}")
+            if not rest.strip():
+                raise HarnessError(f"{os.path.basename(path)}:{number}: {case_id} needs a reason")
+            known[case_id] = layouts
+    return known
+
+
+def with_rows(outcome, rows):
+    """A copy of OUTCOME with ROWS in place of its rows (for canonical values)."""
+    return Outcome(outcome.kind, rows=rows, columns=outcome.columns, code=outcome.code,
+                   message=outcome.message, affected=outcome.affected)
+
+
+def compare_ps(case, want, got, allow_unsupported, other):
+    """compare() for GOT, a prepared-statement result, against WANT, the reference's text result."""
+    return compare(case, with_rows(want, prepared.canonical_rows(want, from_binary=False)),
+                   with_rows(got, prepared.canonical_rows(got, from_binary=True)),
+                   allow_unsupported, other)
+
+
+def ps_statement(case):
+    """The prepared statement text and parameters of CASE (see prepared.py for the rules)."""
+    try:
+        return prepared.parameterize(case.sql)
+    except ValueError as exc:
+        raise HarnessError(f"{case.id}: cannot split the query into tokens: {exc}") from exc
+
+
+def run_ps_cases(label, cases, outcomes, client, allow_unsupported, counts, failures,
+                 known=None, layout=None):
+    """Run CASES as prepared statements through CLIENT and compare with the reference's text results.
+
+    OUTCOMES maps each case id to (reference outcome, text outcome of the
+    other side), as run_cases records them. A case whose text outcome was
+    error 1235 is skipped and counted as unsupported. KNOWN (from
+    ps_known_failures.txt) lets its cases fail in LAYOUT without counting as
+    failed; a listed case that passes fails, so that the list only shrinks.
+    Returns the number of metadata notes printed.
+    """
+    known = known or {}
+    notes_total = 0
+    lost_in_a_row = 0
+    applicable = [case for case in cases if case.id in outcomes]
+    for position, case in enumerate(applicable):
+        if lost_in_a_row >= MAX_CLIENT_FAILURES_IN_A_ROW:
+            rest = applicable[position:]
+            print(f"FAIL [{label}] {MAX_CLIENT_FAILURES_IN_A_ROW} cases in a row got no reply;"
+                  f" the remaining {len(rest)} case(s) are counted as failed without running")
+            counts["fail"] += len(rest)
+            failures.extend(c.id for c in rest)
+            break
+        want, text_got = outcomes[case.id]
+        if text_got.kind == "error" and text_got.code == ER_NOT_SUPPORTED_YET:
+            counts["unsupported"] += 1
+            continue
+        sql, params = ps_statement(case)
+        results = client.execute(sql, params, PS_EXECUTIONS)
+        lost_in_a_row = lost_in_a_row + 1 if results[-1].kind == "client" else 0
+        for execution, got in enumerate(results, 1):
+            status, detail, notes = compare_ps(case, want, got, allow_unsupported,
+                                               "the prepared statement")
+            if status != "pass":
+                if execution > 1:
+                    detail.insert(0, f"execution {execution} of the statement (without parameter"
+                                     " types; the earlier executions passed):")
+                break
+        listed = case.id in known and (known[case.id] is None or layout in known[case.id])
+        if listed and status == "fail":
+            status = "known"
+        elif listed and status == "pass":
+            status = "fail"
+            detail = [f"listed in tests/differential/ps_known_failures.txt but passes now in {layout}:"
+                      " remove its line or narrow its @layouts"]
+        counts[status] += 1
+        if status in ("fail", "known"):
+            if status == "fail":
+                failures.append(case.id)
+            print(f"{'FAIL' if status == 'fail' else 'KNOWN'} [{label}] {case.id} ({mode_of(case)})")
+            print(f"    query:    {case.sql}")
+            print(f"    prepared: {sql}")
+            print(f"    params:   {prepared.show_params(params)}")
+            for line in detail:
+                print(f"    {line}")
+        elif status == "unsupported":
+            print(f"UNSUPPORTED [{label}] {case.id}: {shorten(got.message or '', 140)}")
+        for note in notes:
+            notes_total += 1
+            print(f"note [{label}] {case.id}: {note}")
+    for problem in client.close():
+        counts["fail"] += 1
+        failures.append("ps_client")
+        print(f"FAIL [{label}] {problem}")
+    return notes_total
+
+
+def ps_client_for(args, port):
+    if not args.ps_client:
+        return None
+    if prepared.find_ps_client(args.ps_client) is None:
+        raise HarnessError(f"ps_client not found or not executable: {args.ps_client}"
+                           " (build the ps_client target)")
+    return prepared.PsClient(args.ps_client, HOST, port, USER, PASSWORD, DATABASE, Outcome)
+
+
 # ---- subcommands ----------------------------------------------------------
 
 
@@ -664,8 +814,14 @@ def parse_ports(text):
 def write_results(path, layout, counts, failures, notes=0, error=None):
     with open(path, "w", encoding="utf-8") as out:
         json.dump({"layout": layout, "passed": counts["pass"], "failed": counts["fail"],
-                   "unsupported": counts["unsupported"], "notes": notes, "failures": failures,
-                   "error": error}, out)
+                   "unsupported": counts["unsupported"], "known": counts["known"], "notes": notes,
+                   "failures": failures, "error": error}, out)
+
+
+def print_totals(label, counts, notes, started):
+    print(f"[{label}] {counts['pass']} passed, {counts['fail']} failed,"
+          f" {counts['unsupported']} unsupported, {counts['known']} known,"
+          f" {notes} metadata note(s) in {time.monotonic() - started:.1f}s")
 
 
 def cmd_run(args):
@@ -677,6 +833,8 @@ def cmd_run(args):
 
     ref = Endpoint(args.ref_port)
     proxy = Endpoint(args.proxy_port)
+    ps_client = ps_client_for(args, args.proxy_port)
+    outcomes = {}
     error = None
     try:
         if not args.skip_load:
@@ -708,15 +866,30 @@ def cmd_run(args):
             failures.extend(c.id for c in applicable)
             notes = 0
         else:
-            notes = run_cases(args.layout, cases, ref, proxy, args.allow_unsupported, counts, failures)
+            notes = run_cases(args.layout, cases, ref, proxy, args.allow_unsupported, counts, failures,
+                              outcomes)
     finally:
         ref.close()
         proxy.close()
-
-    print(f"[{args.layout}] {counts['pass']} passed, {counts['fail']} failed,"
-          f" {counts['unsupported']} unsupported, {notes} metadata note(s)"
-          f" in {time.monotonic() - started:.1f}s")
+    print_totals(args.layout, counts, notes, started)
     write_results(args.results, args.layout, counts, failures, notes, error)
+
+    if ps_client is not None:
+        label = f"{args.layout}/ps"
+        ps_counts = collections.Counter()
+        ps_failures = []
+        started = time.monotonic()
+        if error is not None:
+            applicable = [c.id for c in cases if c.applies_to(args.layout)]
+            print(f"FAIL [{label}] {error}; {len(applicable)} case(s) not run, counted as failed")
+            ps_counts["fail"] += len(applicable)
+            ps_failures.extend(applicable)
+            ps_notes = 0
+        else:
+            ps_notes = run_ps_cases(label, cases, outcomes, ps_client, args.allow_unsupported,
+                                    ps_counts, ps_failures, load_ps_known_failures(), args.layout)
+        print_totals(label, ps_counts, ps_notes, started)
+        write_results(args.ps_results, label, ps_counts, ps_failures, ps_notes, error)
     return 0
 
 
@@ -741,10 +914,12 @@ def cmd_check_corpus(args):
 
     ref = Endpoint(args.ref_port)
     copy = Endpoint(args.scratch_port)
+    outcomes = {}
     try:
         for case in cases:
-            status, detail, _ = compare(case, ref.execute(case.sql), copy.execute(case.sql), False,
-                                        "the reordered copy")
+            want = ref.execute(case.sql)
+            outcomes[case.id] = (want, want)
+            status, detail, _ = compare(case, want, copy.execute(case.sql), False, "the reordered copy")
             counts[status] += 1
             if status != "pass":
                 failures.append(case.id)
@@ -758,6 +933,19 @@ def cmd_check_corpus(args):
         copy.close()
     print(f"[corpus-check] {counts['pass']} passed, {counts['fail']} failed")
     write_results(args.results, "corpus-check", counts, failures)
+
+    # The reference's own prepared-statement results must equal its text
+    # results. A difference is a fault of ps_client or of the parameter
+    # rules in prepared.py, not of the proxy.
+    ps_client = ps_client_for(args, args.ref_port)
+    if ps_client is not None:
+        label = "corpus-check/ps"
+        ps_counts = collections.Counter()
+        ps_failures = []
+        started = time.monotonic()
+        notes = run_ps_cases(label, cases, outcomes, ps_client, False, ps_counts, ps_failures)
+        print_totals(label, ps_counts, notes, started)
+        write_results(args.ps_results, label, ps_counts, ps_failures, notes)
     return 0
 
 
@@ -766,17 +954,22 @@ def cmd_skip(args):
     counts = collections.Counter(fail=len(cases))
     print(f"FAIL [{args.layout}] {args.reason}; {len(cases)} case(s) not run, counted as failed")
     write_results(args.results, args.layout, counts, [c.id for c in cases], error=args.reason)
+    if args.ps_results:
+        print(f"FAIL [{args.layout}/ps] {len(cases)} case(s) not run, counted as failed")
+        write_results(args.ps_results, f"{args.layout}/ps", counts, [c.id for c in cases],
+                      error=args.reason)
     return 0
 
 
 def cmd_summary(args):
     """Print one line per results file and the totals; returns 1 when anything failed.
 
-    The corpus check tests the harness's own cases, not the proxy, so its
-    passes stay out of the total while its failures count.
+    The corpus checks test the harness's own cases and its prepared-statement
+    client, not the proxy, so their passes stay out of the total while their
+    failures count.
     """
-    passed = failed = unsupported = 0
-    print("layout        passed  failed  unsupported")
+    passed = failed = unsupported = known = 0
+    print("layout             passed  failed  unsupported  known")
     for path in args.results:
         try:
             with open(path, encoding="utf-8") as src:
@@ -785,11 +978,13 @@ def cmd_summary(args):
             print(f"{os.path.basename(path)}: no results ({exc}); counted as 1 failure")
             failed += 1
             continue
-        if result["layout"] != "corpus-check":
+        if result["layout"] not in HARNESS_LABELS:
             passed += result["passed"]
         failed += result["failed"]
         unsupported += result["unsupported"]
-        line = f"{result['layout']:<12} {result['passed']:7d} {result['failed']:7d} {result['unsupported']:12d}"
+        known += result.get("known", 0)
+        line = (f"{result['layout']:<17} {result['passed']:7d} {result['failed']:7d}"
+                f" {result['unsupported']:12d} {result.get('known', 0):6d}")
         if result.get("error"):
             line += f"   ({shorten(result['error'], 100)})"
         print(line)
@@ -801,9 +996,18 @@ def cmd_summary(args):
                     failed += 1
     if unsupported:
         print(f"{unsupported} unsupported (error 1235 on a case listed in unsupported.txt, or with"
-              " --allow-unsupported: not counted as failed)")
+              " --allow-unsupported, and in the /ps passes the cases skipped because they got 1235"
+              " as text: not counted as failed)")
+    if known:
+        print(f"{known} known prepared-statement failure(s) listed in ps_known_failures.txt"
+              " (not counted as failed)")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def add_ps_arguments(parser):
+    parser.add_argument("--ps-client", help="the ps_client binary; run the prepared-statement pass")
+    parser.add_argument("--ps-results", help="JSON file for the prepared-statement pass's counts")
 
 
 def main():
@@ -832,6 +1036,7 @@ def main():
     p.add_argument("--filter", help="run only cases whose id or query matches this regular expression")
     p.add_argument("--skip-load", action="store_true",
                    help="compare only; the proxy's shards already hold the dataset")
+    add_ps_arguments(p)
 
     p = sub.add_parser("check-corpus")
     p.add_argument("--ref-port", type=int, required=True)
@@ -839,6 +1044,7 @@ def main():
                    help="a server whose database sbtest may be overwritten")
     p.add_argument("--results", required=True)
     p.add_argument("--filter")
+    add_ps_arguments(p)
 
     p = sub.add_parser("skip")
     p.add_argument("layout", choices=LAYOUTS)
@@ -846,6 +1052,7 @@ def main():
     p.add_argument("--results", required=True)
     p.add_argument("--filter")
     p.add_argument("--allow-unsupported", action="store_true", help="accepted for symmetry with run")
+    p.add_argument("--ps-results", help="also write failed prepared-statement results to this file")
 
     p = sub.add_parser("drop")
     p.add_argument("--shard-ports", required=True)
@@ -855,6 +1062,8 @@ def main():
     p.add_argument("--extra-failures", help="file with one failure per line, such as a bad proxy exit")
 
     args = parser.parse_args()
+    if getattr(args, "ps_client", None) and not args.ps_results:
+        parser.error("--ps-client needs --ps-results")
     try:
         if args.command == "layouts":
             print(" ".join(LAYOUTS))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Differential test: the proxy must return what one MariaDB server returns.
 #
-#   tests/differential/run.sh PROXY_BINARY [--allow-unsupported] [--filter REGEX] [LAYOUT...]
+#   tests/differential/run.sh PROXY_BINARY [--allow-unsupported] [--filter REGEX]
+#                             [--ps-client PATH | --no-ps] [LAYOUT...]
 #
 # Starts a reference MariaDB and three shard servers (scripts/cluster.sh) on
 # free loopback ports and loads dataset.sql into the reference once. It
@@ -13,9 +14,13 @@
 # difftest.py defines). It writes the proxy config, starts the proxy, loads
 # dataset.sql through it and checks which shard each row landed on. It runs
 # every case of corpus/*.sql on the reference and on the proxy and compares
-# the results. It stops the proxy with SIGTERM (exit status 0 required
-# within 5 s), checks the proxy log for sanitizer reports and drops the
-# tables on the shards directly.
+# the results. It then runs every case again as a prepared statement
+# through ps_client, with the query's literals bound as parameters, and
+# compares the binary result with the reference's text result (the "/ps"
+# lines of the summary). The corpus check does the same on the reference
+# itself, which checks ps_client and the parameter rules. It stops the
+# proxy with SIGTERM (exit status 0 required within 5 s), checks the proxy
+# log for sanitizer reports and drops the tables on the shards directly.
 #
 # The last line is "N passed, M failed", and the exit status is 1 when
 # anything failed.
@@ -23,6 +28,9 @@
 # --allow-unsupported  count proxy error 1235 ("not supported yet") as
 #                      unsupported instead of failed
 # --filter REGEX       run only the cases whose id (file:line) or query matches
+# --ps-client PATH     the ps_client binary (default: ps_client next to
+#                      PROXY_BINARY, where the CMake target ps_client puts it)
+# --no-ps              skip the prepared-statement passes
 #
 # Everything it started is stopped by PID on exit, also on failure or
 # interrupt, and the temporary directory is removed (SP_KEEP_WORKDIR=1
@@ -39,7 +47,7 @@ die() {
 }
 
 usage() {
-    die "usage: run.sh PROXY_BINARY [--allow-unsupported] [--filter REGEX] [LAYOUT...]"
+    die "usage: run.sh PROXY_BINARY [--allow-unsupported] [--filter REGEX] [--ps-client PATH | --no-ps] [LAYOUT...]"
 }
 
 (($# >= 1)) || usage
@@ -62,6 +70,8 @@ export PYTHONUNBUFFERED=1
 run_options=()
 layouts=()
 filter=""
+PS_CLIENT="$(dirname "$PROXY")/ps_client"
+run_ps=1
 while (($# > 0)); do
     case "$1" in
     --allow-unsupported) run_options+=(--allow-unsupported) ;;
@@ -71,6 +81,12 @@ while (($# > 0)); do
         run_options+=(--filter "$filter")
         shift
         ;;
+    --ps-client)
+        (($# >= 2)) || usage
+        PS_CLIENT=$2
+        shift
+        ;;
+    --no-ps) run_ps=0 ;;
     -*) usage ;;
     *) layouts+=("$1") ;;
     esac
@@ -83,6 +99,11 @@ fi
 for layout in "${layouts[@]}"; do
     [[ " ${known_layouts[*]} " == *" $layout "* ]] || die "unknown layout '$layout' (known: ${known_layouts[*]})"
 done
+if ((run_ps)); then
+    [[ -x "$PS_CLIENT" ]] || die "ps_client not found or not executable: $PS_CLIENT; build the" \
+        "ps_client target, pass --ps-client PATH, or skip the prepared-statement passes with --no-ps"
+    PS_CLIENT=$(realpath "$PS_CLIENT")
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sp-differential.XXXXXX")
 EXTRA_FAILURES="$WORK/extra-failures"
@@ -203,7 +224,14 @@ run_layout() {
     local layout=$1
     local config="$WORK/proxy-$layout.json"
     local results="$WORK/results-$layout.json"
+    local ps_results="$WORK/results-$layout-ps.json"
     local reason
+    local ps_run_args=() ps_skip_args=()
+
+    if ((run_ps)); then
+        ps_run_args=(--ps-client "$PS_CLIENT" --ps-results "$ps_results")
+        ps_skip_args=(--ps-results "$ps_results")
+    fi
 
     proxy_log="$WORK/proxy-$layout.log"
     echo "==== layout $layout"
@@ -220,7 +248,8 @@ run_layout() {
     if ! reason=$(wait_proxy_ready 2>&1); then
         discard_proxy
         reason="$reason; the proxy log ends with: $(tail -n 5 "$proxy_log" | tr '\n' ' ')"
-        "$PYTHON" "$DIFFTEST" skip "$layout" --reason "$reason" --results "$results" "${run_options[@]}"
+        "$PYTHON" "$DIFFTEST" skip "$layout" --reason "$reason" --results "$results" \
+            "${run_options[@]}" "${ps_skip_args[@]}"
         check_sanitizer_reports "$proxy_log" || record_failure "$layout" "sanitizer reports in the proxy log"
         "$PYTHON" "$DIFFTEST" drop --shard-ports "$shard_ports_csv" ||
             record_failure "$layout" "dropping the tables on the shards failed"
@@ -228,7 +257,7 @@ run_layout() {
     fi
 
     "$PYTHON" "$DIFFTEST" run "$layout" --ref-port "$ref_port" --proxy-port "$proxy_port" \
-        --shard-ports "$shard_ports_csv" --results "$results" "${run_options[@]}" ||
+        --shard-ports "$shard_ports_csv" --results "$results" "${run_options[@]}" "${ps_run_args[@]}" ||
         record_failure "$layout" "difftest.py run exited with status $? (see its messages above)"
 
     stop_proxy_checked || record_failure "$layout" "$stop_problem"
@@ -255,14 +284,22 @@ corpus_filter=()
 if [[ -n "$filter" ]]; then
     corpus_filter=(--filter "$filter")
 fi
+corpus_ps_args=()
+if ((run_ps)); then
+    corpus_ps_args=(--ps-client "$PS_CLIENT" --ps-results "$WORK/results-corpus-check-ps.json")
+    result_files+=("$WORK/results-corpus-check-ps.json")
+fi
 "$PYTHON" "$DIFFTEST" check-corpus --ref-port "$ref_port" --scratch-port "${shard_port_list[0]}" \
-    --results "$WORK/results-corpus-check.json" "${corpus_filter[@]}" ||
+    --results "$WORK/results-corpus-check.json" "${corpus_filter[@]}" "${corpus_ps_args[@]}" ||
     record_failure corpus-check "difftest.py check-corpus exited with status $? (see its messages above)"
 "$PYTHON" "$DIFFTEST" drop --shard-ports "${shard_port_list[0]}"
 
 for layout in "${layouts[@]}"; do
     run_layout "$layout"
     result_files+=("$WORK/results-$layout.json")
+    if ((run_ps)); then
+        result_files+=("$WORK/results-$layout-ps.json")
+    fi
 done
 proxy_log=""
 
