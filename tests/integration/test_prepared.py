@@ -248,6 +248,14 @@ class PreparedStatementTest(unittest.TestCase):
         # The data is used once: the next execute binds its own value.
         self.assertEqual(ps.execute(stmt_id, [(T_STRING, "row-22")]), ("rows", [[22]]))
 
+        # On one shard the statement runs there, with the long data sent inline.
+        point, _, _ = ps.prepare(f"SELECT id FROM {TABLE} WHERE id = ? AND c = ?")
+        ps.client.send_command(COM_STMT_SEND_LONG_DATA, struct.pack("<IH", point, 1) + b"row-17")
+        ps.client.send_command(COM_STMT_EXECUTE, struct.pack("<IBIBB", point, 0, 1, 0, 1) +
+                               struct.pack("<BBBB", T_LONGLONG, 0, T_STRING, 0) +
+                               struct.pack("<q", 17))
+        self.assertEqual(ps.read_result(), ("rows", [[17]]))
+
         ps.client.send_command(COM_STMT_RESET, struct.pack("<I", stmt_id))
         _, payload = ps.client.read_message()
         self.assertEqual(payload[:1], b"\x00", payload[:16])
