@@ -161,6 +161,34 @@ sp_prepared_reset_long_data(struct sp_prepared *stmt)
     }
 }
 
+/*
+ * A LIMIT or OFFSET count takes only an unsigned integer literal, while
+ * drivers bind counts as DOUBLE (5e0) or strings ('5'), which the server
+ * accepts as parameters. Such a value is written as its digits; anything
+ * else as its usual literal, which the server then rejects as it would.
+ */
+static int
+prepared_count_literal(const struct sp_stmt_param *param, uint16_t collation, unsigned flags,
+                       struct sp_buf *text)
+{
+    struct sp_buf digits;
+    bool plain = !param->is_null;
+    int rc;
+
+    sp_buf_init(&digits);
+    if (plain && sp_stmt_param_to_text(param, &digits) == SP_OK && digits.len > 0) {
+        for (size_t i = 0; i < digits.len; i++) {
+            plain = plain && digits.data[i] >= '0' && digits.data[i] <= '9';
+        }
+    } else {
+        plain = false;
+    }
+    rc = plain ? sp_buf_append(text, digits.data, digits.len)
+               : sp_stmt_param_to_sql(param, collation, flags, text);
+    sp_buf_deinit(&digits);
+    return rc;
+}
+
 int
 sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
                    uint16_t collation, unsigned flags, struct sp_arena *arena, struct sp_str *out)
@@ -168,6 +196,7 @@ sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
     struct sp_lexer lexer;
     struct sp_token tok;
     const char *copied = stmt->sql.ptr;
+    bool count_next = false, after_count = false, is_count;
     struct sp_buf text;
     size_t next = 0;
     char *dst;
@@ -180,6 +209,20 @@ sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
         if (tok.kind == SP_TOK_EOF || tok.kind == SP_TOK_ERROR) {
             break;
         }
+        /* LIMIT ?, LIMIT ?, ? and OFFSET ? take counts. */
+        if (SP_TOKEN_IS(&tok, "LIMIT") || SP_TOKEN_IS(&tok, "OFFSET")) {
+            count_next = true;
+            after_count = false;
+            continue;
+        }
+        if (tok.kind == SP_TOK_COMMA) {
+            count_next = after_count;
+            after_count = false;
+            continue;
+        }
+        is_count = count_next;
+        count_next = false;
+        after_count = is_count && (tok.kind == SP_TOK_NUMBER || tok.kind == SP_TOK_PLACEHOLDER);
         if (tok.kind != SP_TOK_PLACEHOLDER) {
             continue;
         }
@@ -194,7 +237,8 @@ sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
                                              stmt->long_data[next].len);
         }
         if (rc == SP_OK) {
-            rc = sp_stmt_param_to_sql(&params[next], collation, flags, &text);
+            rc = is_count ? prepared_count_literal(&params[next], collation, flags, &text)
+                          : sp_stmt_param_to_sql(&params[next], collation, flags, &text);
         }
         if (rc != SP_OK) {
             break;

@@ -230,6 +230,30 @@ session_unknown_stmt(struct sp_session *s, uint32_t id, const char *command)
 }
 
 /*
+ * Answers an execute that does not parse as the server does: a packet cut
+ * in its fixed part or its parameter types is malformed (1835); one
+ * without types on the first execute, or without all its values, has
+ * incorrect arguments (1210).
+ */
+static void
+session_execute_malformed(struct sp_session *s, const struct sp_prepared *stmt,
+                          const uint8_t *payload, size_t len)
+{
+    size_t flag = 10 + ((size_t)stmt->nparams + 7) / 8;
+    bool malformed = len < 10;
+
+    if (!malformed && stmt->nparams > 0 && len > flag && payload[flag] == 1) {
+        malformed = len < flag + 1 + 2 * (size_t)stmt->nparams;
+    }
+    if (malformed) {
+        session_reply_error(s, SP_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+    } else {
+        session_reply_error(s, SP_ER_WRONG_ARGUMENTS, "HY000",
+                            "Incorrect arguments to mysqld_stmt_execute");
+    }
+}
+
+/*
  * Copies the long data of STMT's parameters into the arena, where the
  * execute sent to a shard finds it after the statement's buffers are reset.
  */
@@ -327,7 +351,7 @@ session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
         return;
     }
     if (rc != SP_OK) {
-        session_reply_error(s, SP_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+        session_execute_malformed(s, stmt, payload, len);
         return;
     }
     stmt->have_types = true;

@@ -6,6 +6,8 @@
  * exactly. Anything else rejects the route with ERR 1235 quoting the
  * expression.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "router/mergeplan.h"
@@ -111,12 +113,30 @@ aggexpr_places(struct aggexpr *x, int32_t *places)
         negative = x->c.tok.text.ptr[0] == '-';
         sp_token_cursor_advance(&x->c);
     }
-    if (x->c.tok.kind != SP_TOK_NUMBER || x->c.tok.text.len > 4 || aggexpr_at_end(x)) {
+    if (x->c.tok.kind == SP_TOK_DECIMAL && !aggexpr_at_end(x)) {
+        /* 2e0: a places argument bound as a DOUBLE parameter. */
+        char buf[32];
+        double d;
+
+        if (x->c.tok.text.len >= sizeof(buf)) {
+            aggexpr_reject(x);
+            return false;
+        }
+        memcpy(buf, x->c.tok.text.ptr, x->c.tok.text.len);
+        buf[x->c.tok.text.len] = '\0';
+        d = strtod(buf, NULL);
+        if (!(d == floor(d)) || d > 9999) {
+            aggexpr_reject(x);
+            return false;
+        }
+        v = (int64_t)d;
+    } else if (x->c.tok.kind != SP_TOK_NUMBER || x->c.tok.text.len > 4 || aggexpr_at_end(x)) {
         aggexpr_reject(x);
         return false;
-    }
-    for (size_t i = 0; i < x->c.tok.text.len; i++) {
-        v = v * 10 + (x->c.tok.text.ptr[i] - '0');
+    } else {
+        for (size_t i = 0; i < x->c.tok.text.len; i++) {
+            v = v * 10 + (x->c.tok.text.ptr[i] - '0');
+        }
     }
     /*
      * NOTE: places above 38 count as 38, the most a DECIMAL keeps, so a

@@ -14,7 +14,9 @@
 #include "router/shardkey.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 2^53: every integer up to here survives a round trip through a double. */
@@ -87,6 +89,27 @@ shardkey_parse_int(struct sp_str text, bool negative, int64_t *value, uint64_t *
     return true;
 }
 
+/* Reads a decimal or exponent literal that is a whole number within +-2^53 into *VALUE. */
+static bool
+shardkey_parse_whole(struct sp_str text, bool negative, int64_t *value)
+{
+    char buf[64];
+    char *end;
+    double d;
+
+    if (text.len == 0 || text.len >= sizeof(buf)) {
+        return false;
+    }
+    memcpy(buf, text.ptr, text.len);
+    buf[text.len] = '\0';
+    d = strtod(buf, &end);
+    if (end != buf + text.len || !(d == floor(d)) || fabs(d) > (double)SHARDKEY_DOUBLE_EXACT) {
+        return false;
+    }
+    *value = negative ? -(int64_t)d : (int64_t)d;
+    return true;
+}
+
 /*
  * Reads the literal at C into OUT as sp_shardkey_literal describes. For an
  * int key OUT->value is set, and OUT->hash too when RULE hashes.
@@ -122,6 +145,22 @@ shardkey_read(const struct sp_table_cfg *rule, struct sp_token_cursor *c, enum s
         } else {
             return SP_ENOTFOUND;
         }
+        sp_token_cursor_advance(c);
+        return SP_OK;
+    }
+
+    if (c->tok.kind == SP_TOK_DECIMAL) {
+        /*
+         * 5e0 or 5.0: a driver that binds a number as DOUBLE sends this. It
+         * names row 5 of an int key only when it is a whole number that a
+         * double holds exactly; 5.5 matches no INT row and would be stored
+         * rounded, so it is left to the scatter path.
+         */
+        if (rule->key_type != SP_KEY_INT || !shardkey_parse_whole(c->tok.text, negative, &value)) {
+            return SP_ENOTFOUND;
+        }
+        out->value = value;
+        out->hash = rule->algorithm == SP_ALGORITHM_HASH ? sp_shardmap_hash_int(value) : 0;
         sp_token_cursor_advance(c);
         return SP_OK;
     }

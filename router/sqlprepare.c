@@ -186,6 +186,12 @@ sqlps_literal(struct sp_token_cursor c, const char *end, struct sp_str *literal)
         if (c.tok.kind != SP_TOK_NUMBER && c.tok.kind != SP_TOK_DECIMAL) {
             return false;
         }
+    } else if (c.tok.kind == SP_TOK_IDENT && c.tok.text.len > 1 && c.tok.text.ptr[0] == '_') {
+        /* A character set introducer: _utf8mb4'text'. */
+        sp_token_cursor_advance(&c);
+        if (c.tok.kind != SP_TOK_STRING) {
+            return false;
+        }
     }
     switch (c.tok.kind) {
     case SP_TOK_NUMBER:

@@ -28,6 +28,7 @@ T_STRING = 254
 ER_UNKNOWN_STMT_HANDLER = 1243
 ER_STMT_HAS_NO_OPEN_CURSOR = 1421
 ER_MALFORMED_PACKET = 1835
+ER_WRONG_ARGUMENTS = 1210
 ER_NO_SUCH_TABLE = 1146
 
 COM_STMT_EXECUTE = 0x17
@@ -275,10 +276,37 @@ class PreparedStatementTest(unittest.TestCase):
         # Cut in the middle of the parameter types, then types never bound.
         ps.client.send_command(COM_STMT_EXECUTE, struct.pack("<IBI", stmt_id, 0, 1) + b"\x00\x01\x08")
         self.assertEqual(ps.read_result()[1].code, ER_MALFORMED_PACKET)
+        # Types never bound: the server calls that incorrect arguments.
         ps.send_execute(stmt_id, [(T_LONGLONG, 5)], send_types=False)
-        self.assertEqual(ps.read_result()[1].code, ER_MALFORMED_PACKET)
+        self.assertEqual(ps.read_result()[1].code, ER_WRONG_ARGUMENTS)
         # The session still works.
         self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, 5)]), ("rows", [["row-5"]]))
+
+    def test_numbers_bound_as_double(self):
+        """Drivers such as Node's mysql2 bind every number as DOUBLE."""
+        ps = PreparedClient(self)
+        executes = sum(self.shard_status("Com_stmt_execute"))
+        point, _, _ = ps.prepare(f"SELECT c FROM {TABLE} WHERE id = ?")
+        self.assertEqual(ps.execute(point, [(T_DOUBLE, 11.0)]), ("rows", [["row-11"]]))
+        # 11e0 names one row, so one shard ran the statement itself.
+        self.assertEqual(sum(self.shard_status("Com_stmt_execute")) - executes, 1)
+        insert, _, _ = ps.prepare(f"INSERT INTO {TABLE} (id, k, c) VALUES (?, ?, ?)")
+        try:
+            self.assertEqual(ps.execute(insert, [(T_DOUBLE, 2001.0), (T_DOUBLE, 1.0),
+                                                 (T_STRING, "d")]), ("ok", 1))
+            with sptest.connect_shard(sptest.shard_of_int(2001)) as conn:
+                self.assertEqual(sptest.query_all(conn, f"SELECT c FROM {TABLE} WHERE id = 2001"),
+                                 [("d",)])
+        finally:
+            with sptest.connect_proxy() as conn:
+                sptest.execute(conn, f"DELETE FROM {TABLE} WHERE id = 2001")
+        # LIMIT counts bound as DOUBLE or as strings, over both shards.
+        page, _, _ = ps.prepare(f"SELECT id FROM {TABLE} WHERE id > ? ORDER BY id LIMIT ?, ?")
+        self.assertEqual(ps.execute(page, [(T_DOUBLE, 30.0), (T_DOUBLE, 1.0), (T_STRING, "2")]),
+                         ("rows", [[32], [33]]))
+        rounded, _, _ = ps.prepare(f"SELECT ROUND(AVG(price), ?) FROM {TABLE} WHERE id <= ?")
+        self.assertEqual(ps.execute(rounded, [(T_DOUBLE, 1.0), (T_DOUBLE, 4.0)]),
+                         ("rows", [["2.8"]]))
 
     def test_prepare_without_eof_for_deprecate_eof_clients(self):
         client = rawclient.RawClient(sptest.HOST, sptest.PROXY_PORT)
@@ -436,6 +464,10 @@ class SqlPreparedStatementTest(unittest.TestCase):
             sptest.execute(conn, "SET @c = 'row-3'")
             sptest.execute(conn, f"PREPARE by_c FROM \"SELECT id FROM {TABLE} WHERE c = ?\"")
             self.assertEqual(sptest.query_all(conn, "EXECUTE by_c USING @c"), [(3,)])
+            sptest.execute(conn, "SET @c = _utf8mb4'row-4'")
+            self.assertEqual(sptest.query_all(conn, "EXECUTE by_c USING @c"), [(4,)])
+            sptest.execute(conn, "SET @i := 6")
+            self.assertEqual(sptest.query_all(conn, "EXECUTE point USING @i"), [("row-6",)])
             # A variable never set is NULL.
             self.assertEqual(sptest.query_all(conn, "EXECUTE point USING @never_set_here"), [])
             sptest.execute(conn, "DEALLOCATE PREPARE point")
