@@ -29,6 +29,9 @@ prepared_free(struct sp_prepared *stmt)
         }
         free(stmt->long_data);
     }
+    if (stmt->named_sql.ptr != stmt->sql.ptr) {
+        free((char *)stmt->named_sql.ptr);
+    }
     free(stmt->types);
     free(stmt->has_long_data);
     free(stmt);
@@ -190,12 +193,34 @@ prepared_count_literal(const struct sp_stmt_param *param, uint16_t collation, un
 }
 
 int
+sp_prepared_set_named(struct sp_prepared *stmt, struct sp_str text)
+{
+    char *copy;
+
+    if (text.ptr == stmt->sql.ptr) {
+        stmt->named_sql = stmt->sql;
+        stmt->named = true;
+        return SP_OK;
+    }
+    copy = malloc(text.len + 1);
+    if (copy == NULL) {
+        return SP_ENOMEM;
+    }
+    memcpy(copy, text.ptr, text.len);
+    copy[text.len] = '\0';
+    stmt->named_sql = sp_str_make(copy, text.len);
+    stmt->named = true;
+    return SP_OK;
+}
+
+int
 sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
                    uint16_t collation, unsigned flags, struct sp_arena *arena, struct sp_str *out)
 {
     struct sp_lexer lexer;
     struct sp_token tok;
-    const char *copied = stmt->sql.ptr;
+    struct sp_str sql = stmt->named ? stmt->named_sql : stmt->sql;
+    const char *copied = sql.ptr;
     bool count_next = false, after_count = false, is_count;
     struct sp_buf text;
     size_t next = 0;
@@ -203,7 +228,7 @@ sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
     int rc = SP_OK;
 
     sp_buf_init(&text);
-    sp_lexer_init(&lexer, stmt->sql.ptr, stmt->sql.len);
+    sp_lexer_init(&lexer, sql.ptr, sql.len);
     for (;;) {
         sp_lexer_next(&lexer, &tok);
         if (tok.kind == SP_TOK_EOF || tok.kind == SP_TOK_ERROR) {
@@ -250,7 +275,7 @@ sp_prepared_expand(const struct sp_prepared *stmt, struct sp_stmt_param *params,
         rc = SP_EINVAL;
     }
     if (rc == SP_OK) {
-        rc = sp_buf_append(&text, copied, (size_t)(stmt->sql.ptr + stmt->sql.len - copied));
+        rc = sp_buf_append(&text, copied, (size_t)(sql.ptr + sql.len - copied));
     }
     if (rc == SP_OK) {
         dst = sp_arena_alloc(arena, text.len + 1);

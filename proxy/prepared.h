@@ -38,6 +38,8 @@ struct sp_prepared {
     int32_t cursor_shard;        /* the shard whose held connection has this statement's open cursor, or -1 */
     uint32_t cursor_backend_stmt; /* that connection's statement id */
     struct sp_str sql;           /* the statement text, owned */
+    struct sp_str named_sql;     /* sql with its marker columns named (owned), once computed */
+    bool named;                  /* named_sql is set */
 };
 
 struct sp_prepared_set {
@@ -128,8 +130,11 @@ int sp_sql_state_set_var(struct sp_sql_state *st, struct sp_str name,
 int sp_sql_state_get_var(const struct sp_sql_state *st, struct sp_str name,
                          struct sp_str *literal) SP_WARN_UNUSED;
 
+/* Keeps TEXT as STMT's named_sql (see sp_sqlps_name_marker_columns). SP_OK or SP_ENOMEM. */
+int sp_prepared_set_named(struct sp_prepared *stmt, struct sp_str text) SP_WARN_UNUSED;
+
 /*
- * Writes STMT's text with each parameter marker replaced by the literal of
+ * Writes STMT's named_sql with each parameter marker replaced by the literal of
  * PARAMS (stmt->nparams, long data taken from the statement) into ARENA,
  * for a connection with collation COLLATION and SP_STMT_SQL_* FLAGS.
  * Returns SP_OK with *OUT set, SP_EINVAL for a value without a literal or

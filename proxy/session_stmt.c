@@ -358,6 +358,19 @@ session_on_execute(struct sp_session *s, const uint8_t *payload, size_t len)
     /* Executing again ends the statement's open cursor, as on a server. */
     sp_session_close_cursor(s, stmt);
 
+    if (!stmt->named) {
+        struct sp_str named;
+
+        /* Columns such as SUM(a) + ? keep their names when the text runs with values in it. */
+        rc = sp_sqlps_name_marker_columns(stmt->sql, &s->arena, &named);
+        if (rc == SP_OK) {
+            rc = sp_prepared_set_named(stmt, named);
+        }
+        if (rc != SP_OK) {
+            session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+            return;
+        }
+    }
     rc = sp_prepared_expand(stmt, params, s->collation,
                             s->no_backslash_escapes ? SP_STMT_SQL_NO_BACKSLASH_ESCAPES : 0,
                             &s->arena, &sql);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "router/lexer.h"
+#include "router/select.h"
 
 static bool
 sqlps_at_end(const struct sp_token_cursor *c)
@@ -389,6 +390,72 @@ sp_sqlps_substitute(struct sp_str sql, const struct sp_str *literals, size_t nva
         used += literals[next].len;
         next++;
         copied = tok.text.ptr + tok.text.len;
+    }
+    memcpy(buf + used, copied, (size_t)(sql.ptr + sql.len - copied));
+    used += (size_t)(sql.ptr + sql.len - copied);
+    buf[used] = '\0';
+    *out = sp_str_make(buf, used);
+    return SP_OK;
+}
+
+int
+sp_sqlps_name_marker_columns(struct sp_str sql, struct sp_arena *arena, struct sp_str *out)
+{
+    struct sp_route route;
+    struct sp_error err;
+    struct sp_select sel;
+    size_t extra = 0, used = 0;
+    const char *copied = sql.ptr;
+    char *buf;
+    int rc;
+
+    *out = sql;
+    if (memchr(sql.ptr, '?', sql.len) == NULL) {
+        return SP_OK;
+    }
+    memset(&route, 0, sizeof(route));
+    rc = sp_select_parse(sql, arena, &sel, &route, &err);
+    if (rc == SP_ENOTFOUND) {
+        return SP_OK; /* not a SELECT ... FROM: the names come from elsewhere */
+    }
+    if (rc != SP_OK) {
+        return rc;
+    }
+    /* A later clause the merge planner refuses does not matter: the items are read first. */
+    for (size_t i = 0; i < sel.nitems; i++) {
+        const struct sp_select_item *item = &sel.items[i];
+        struct sp_str text = sp_span_text(&item->expr);
+
+        if (!item->star && item->alias.kind == SP_TOK_EOF && sp_sqlps_count_markers(text) > 0) {
+            extra += 2 * text.len + 8; /* " AS `" + doubled backquotes + "`" */
+        }
+    }
+    if (extra == 0) {
+        return SP_OK;
+    }
+    buf = sp_arena_alloc(arena, sql.len + extra + 1);
+    if (buf == NULL) {
+        return SP_ENOMEM;
+    }
+    for (size_t i = 0; i < sel.nitems; i++) {
+        const struct sp_select_item *item = &sel.items[i];
+        struct sp_str text = sp_span_text(&item->expr);
+
+        if (item->star || item->alias.kind != SP_TOK_EOF || sp_sqlps_count_markers(text) == 0) {
+            continue;
+        }
+        memcpy(buf + used, copied, (size_t)(item->expr.end - copied));
+        used += (size_t)(item->expr.end - copied);
+        copied = item->expr.end;
+        memcpy(buf + used, " AS `", 5);
+        used += 5;
+        for (size_t k = 0; k < text.len; k++) {
+            if (text.ptr[k] == '`') {
+                buf[used++] = '`';
+            }
+            buf[used++] = text.ptr[k];
+        }
+        buf[used++] = '`';
     }
     memcpy(buf + used, copied, (size_t)(sql.ptr + sql.len - copied));
     used += (size_t)(sql.ptr + sql.len - copied);

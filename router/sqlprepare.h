@@ -65,6 +65,16 @@ int sp_sqlps_user_assignments(struct sp_str sql, struct sp_arena *arena,
 int sp_sqlps_user_writes(struct sp_str sql, struct sp_arena *arena, struct sp_str **out,
                          size_t *n) SP_WARN_UNUSED;
 
+/*
+ * For a SELECT whose select list has parameter markers: SQL with an alias
+ * after each item that has a marker and no alias, naming the column as
+ * the server names it (the item's text, markers included: SUM(a) + ?).
+ * The text with values written in then keeps the server's column names.
+ * *OUT is SQL itself when nothing needs a name. Returns SP_OK or SP_ENOMEM.
+ */
+int sp_sqlps_name_marker_columns(struct sp_str sql, struct sp_arena *arena,
+                                 struct sp_str *out) SP_WARN_UNUSED;
+
 /* Number of parameter markers (?) in SQL, outside strings and comments. */
 size_t sp_sqlps_count_markers(struct sp_str sql);
 

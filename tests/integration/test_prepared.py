@@ -133,7 +133,9 @@ class PreparedClient:
             affected, _ = rawclient.read_lenenc_int(payload, 1)
             return "ok", affected
         ncolumns, _ = rawclient.read_lenenc_int(payload, 0)
-        types = [column_type(self.client.read_message()[1]) for _ in range(ncolumns)]
+        definitions = [self.client.read_message()[1] for _ in range(ncolumns)]
+        types = [column_type(definition) for definition in definitions]
+        self.names = [rawclient.parse_column(definition) for definition in definitions]
         _, eof = self.client.read_message()
         assert rawclient.is_eof_packet(eof)
         rows = []
@@ -307,6 +309,14 @@ class PreparedStatementTest(unittest.TestCase):
         rounded, _, _ = ps.prepare(f"SELECT ROUND(AVG(price), ?) FROM {TABLE} WHERE id <= ?")
         self.assertEqual(ps.execute(rounded, [(T_DOUBLE, 1.0), (T_DOUBLE, 4.0)]),
                          ("rows", [["2.8"]]))
+
+    def test_column_names_keep_their_markers(self):
+        ps = PreparedClient(self)
+        # Over both shards the statement runs as text with values in it; names stay as written.
+        stmt_id, _, _ = ps.prepare(f"SELECT SUM(k) + ?, COUNT(*) AS n, ? FROM {TABLE} WHERE id <= ?")
+        self.assertEqual(ps.execute(stmt_id, [(T_LONGLONG, 1000), (T_STRING, "x"), (T_LONGLONG, 3)]),
+                         ("rows", [["1006", 3, "x"]]))
+        self.assertEqual(ps.names, ["SUM(k) + ?", "n", "?"])
 
     def test_prepare_without_eof_for_deprecate_eof_clients(self):
         client = rawclient.RawClient(sptest.HOST, sptest.PROXY_PORT)

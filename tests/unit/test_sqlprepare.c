@@ -161,6 +161,32 @@ substitute_markers(void **state)
                      SP_EINVAL);
 }
 
+static void
+name_marker_columns(void **state)
+{
+    struct sp_str out;
+
+    (void)state;
+    assert_int_equal(sp_sqlps_name_marker_columns(
+                         sp_str_cstr("SELECT SUM(k) + ?, c AS x, ?, `a`, ? AS y FROM t WHERE id = ?"),
+                         &arena, &out),
+                     SP_OK);
+    assert_str(out, "SELECT SUM(k) + ? AS `SUM(k) + ?`, c AS x, ? AS `?`, `a`, ? AS y FROM t WHERE id = ?");
+    assert_int_equal(sp_sqlps_name_marker_columns(sp_str_cstr("SELECT c FROM t WHERE id = ?"),
+                                                  &arena, &out),
+                     SP_OK);
+    assert_str(out, "SELECT c FROM t WHERE id = ?");
+    assert_int_equal(sp_sqlps_name_marker_columns(sp_str_cstr("INSERT INTO t VALUES (?)"), &arena,
+                                                  &out),
+                     SP_OK);
+    assert_str(out, "INSERT INTO t VALUES (?)");
+    /* A backquote in the item is doubled inside the alias. */
+    assert_int_equal(sp_sqlps_name_marker_columns(sp_str_cstr("SELECT `a``b` + ? FROM t"), &arena,
+                                                  &out),
+                     SP_OK);
+    assert_str(out, "SELECT `a``b` + ? AS ```a````b`` + ?` FROM t");
+}
+
 int
 main(void)
 {
@@ -170,6 +196,7 @@ main(void)
         cmocka_unit_test_setup_teardown(set_assignments, setup, teardown),
         cmocka_unit_test_setup_teardown(writes_outside_set, setup, teardown),
         cmocka_unit_test_setup_teardown(substitute_markers, setup, teardown),
+        cmocka_unit_test_setup_teardown(name_marker_columns, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
