@@ -27,6 +27,20 @@
 #include "proxy/session.h"
 #include "proxy/worker.h"
 
+/* MariaDB's ER_LOCK_WAIT_TIMEOUT and ER_LOCK_DEADLOCK. */
+#define EXEC_ER_LOCK_WAIT_TIMEOUT 1205
+#define EXEC_ER_LOCK_DEADLOCK 1213
+
+/* Whether LEG's statement ran inside a transaction and failed on a lock. */
+static bool
+exec_leg_lock_failure(const struct sp_leg *leg)
+{
+    const struct sp_exec *ex = &leg->session->exec;
+
+    return leg->failed && (ex->in_trans || leg->was_in_trans) &&
+           (leg->error.code == EXEC_ER_LOCK_WAIT_TIMEOUT || leg->error.code == EXEC_ER_LOCK_DEADLOCK);
+}
+
 static void exec_leg_next_step(struct sp_leg *leg);
 static void exec_maybe_finish(struct sp_session *s);
 
@@ -440,6 +454,17 @@ exec_leg_process_packets(struct sp_leg *leg)
         }
         if (role == SP_ROLE_ERR && exec_is_streaming(ex)) {
             exec_leg_record_err(leg, data + SP_PACKET_HEADER_LEN, take);
+            if (action == LEG_FORWARD && exec_leg_lock_failure(leg) &&
+                leg->error.code == EXEC_ER_LOCK_WAIT_TIMEOUT) {
+                struct sp_error err;
+
+                sp_error_set(&err, EXEC_ER_LOCK_DEADLOCK, "40001",
+                             "Deadlock found when trying to get lock; try restarting transaction "
+                             "(a lock wait on shard %s timed out, as a deadlock between shards "
+                             "does; the transaction was rolled back on every shard)",
+                             sp_backend_shard_name(be));
+                action = sp_session_append_err(s, &err) == SP_OK ? LEG_REPLACED : LEG_DROP;
+            }
         }
 
         if (action == LEG_WAIT) {
@@ -824,6 +849,46 @@ sp_exec_on_client_writable(struct sp_session *s)
 }
 
 
+/*
+ * A deadlock between two shards is invisible to both servers: it lasts
+ * until innodb_lock_wait_timeout ends one statement with 1205. And when a
+ * shard finds a deadlock (1213) it rolls back only its own part. Either
+ * way the session's transaction is rolled back on every shard, by closing
+ * their connections, and the client is told 1213, to restart it, as one
+ * server would after a deadlock; otherwise a BEGIN that the client sends
+ * next would commit the other shards' part.
+ * NOTE: a pinned connection keeps session state that closing would lose,
+ * so its transaction stays open and the client must roll it back.
+ */
+static void
+exec_rollback_after_lock_failure(struct sp_session *s)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    struct sp_exec *ex = &s->exec;
+    bool lock_failure = false;
+    size_t i;
+
+    for (i = 0; i < ex->nlegs; i++) {
+        lock_failure = lock_failure || exec_leg_lock_failure(&ex->legs[i]);
+    }
+    if (!lock_failure) {
+        return;
+    }
+    for (i = 0; i < cfg->nshards; i++) {
+        struct sp_held_backend *held = &s->held[i];
+        struct sp_backend *be = held->backend;
+
+        if (be == NULL || held->pinned || !held->in_trans) {
+            continue;
+        }
+        held->backend = NULL;
+        held->in_trans = false;
+        held->cursors = 0;
+        be->holder = NULL;
+        sp_backend_close(be, "transaction rolled back after a lock wait failed");
+    }
+}
+
 static void
 exec_maybe_finish(struct sp_session *s)
 {
@@ -855,6 +920,9 @@ exec_maybe_finish(struct sp_session *s)
         ok = ok && !ex->legs[i].failed;
     }
     ex->failed = !ok;
+    if (!ok) {
+        exec_rollback_after_lock_failure(s);
+    }
     if (ok && ex->use_db.len > 0 && ex->use_db.len <= SP_SESSION_DB_MAX) {
         memcpy(s->db, ex->use_db.ptr, ex->use_db.len);
         s->dblen = ex->use_db.len;

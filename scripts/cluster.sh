@@ -53,6 +53,10 @@ innodb_buffer_pool_size = 128M
 innodb_log_file_size = 32M
 character-set-server = utf8mb4
 collation-server = utf8mb4_general_ci
+# A deadlock between two shards is invisible to both servers and lasts
+# until this timeout; the proxy then rolls the transaction back everywhere
+# and reports a deadlock (1213). The default of 50 s would stall clients.
+innodb_lock_wait_timeout = 2
 CNF
 }
 

@@ -1,0 +1,99 @@
+"""Transactions over several shards: a deadlock between shards, and what stays consistent.
+
+Each shard only sees half of a deadlock between two transactions that
+each hold a row on one shard and wait for a row on the other. It ends
+when innodb_lock_wait_timeout (2 s in the test cluster) fails one waiting
+statement; the proxy then rolls that transaction back on every shard and
+reports a deadlock (1213), so that the client restarts it and the other
+transaction goes on.
+"""
+
+import threading
+import unittest
+
+import pymysql
+
+import sptest
+
+ER_LOCK_DEADLOCK = 1213
+TABLE = "sbtest_tx"
+
+
+def keys_on_two_shards():
+    """Return an id on shard 0 and an id on shard 1."""
+    first = {}
+    for key in range(1, 100):
+        first.setdefault(sptest.shard_of_int(key), key)
+        if len(first) == 2:
+            return first[0], first[1]
+    raise AssertionError("no ids on both shards")
+
+
+class CrossShardDeadlockTest(unittest.TestCase):
+
+    def setUp(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+            sptest.execute(conn, f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, n INT NOT NULL)"
+                                 " ENGINE=InnoDB")
+            self.a, self.b = keys_on_two_shards()
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 0), ({self.b}, 0)")
+
+    def tearDown(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+        self.assertTrue(sptest.proxy_is_alive(), f"proxy died; see {sptest.PROXY_LOG}")
+
+    def test_deadlock_between_shards_rolls_back_whole_transactions(self):
+        first = sptest.connect_proxy()
+        second = sptest.connect_proxy()
+        self.addCleanup(first.close)
+        self.addCleanup(second.close)
+        sptest.execute(first, "BEGIN")
+        sptest.execute(first, f"UPDATE {TABLE} SET n = n + 1 WHERE id = {self.a}")
+        sptest.execute(second, "BEGIN")
+        sptest.execute(second, f"UPDATE {TABLE} SET n = n + 10 WHERE id = {self.b}")
+
+        outcome = {}
+
+        def cross(name, conn, key, add):
+            try:
+                sptest.execute(conn, f"UPDATE {TABLE} SET n = n + {add} WHERE id = {key}")
+                outcome[name] = "ok"
+            except pymysql.MySQLError as exc:
+                outcome[name] = sptest.mysql_error_code(exc)
+
+        threads = [threading.Thread(target=cross, args=("first", first, self.b, 1)),
+                   threading.Thread(target=cross, args=("second", second, self.a, 10))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+            self.assertFalse(thread.is_alive(), "a statement is still waiting after 30 s")
+
+        # A victim gets 1213 and loses its whole transaction. Both may time
+        # out at once, since both waits began together; a winner commits.
+        self.assertIn(str(ER_LOCK_DEADLOCK), map(str, outcome.values()), outcome)
+        self.assertTrue(set(outcome.values()) <= {"ok", ER_LOCK_DEADLOCK}, outcome)
+        added = 0
+        for name, conn, add in (("first", first, 1), ("second", second, 10)):
+            # COMMIT after the rollback changes nothing, as on a server.
+            sptest.execute(conn, "COMMIT")
+            if outcome[name] == "ok":
+                added = add
+        with sptest.connect_proxy() as conn:
+            rows = dict(sptest.query_all(conn, f"SELECT id, n FROM {TABLE}"))
+        self.assertEqual(rows, {self.a: added, self.b: added},
+                         "a victim's first update must be rolled back on its shard too")
+        victim = first if outcome["first"] != "ok" else second
+        # The victim's session starts over cleanly.
+        sptest.execute(victim, "BEGIN")
+        sptest.execute(victim, f"UPDATE {TABLE} SET n = n + 100 WHERE id IN ({self.a}, {self.b})")
+        sptest.execute(victim, "COMMIT")
+        with sptest.connect_proxy() as conn:
+            rows = dict(sptest.query_all(conn, f"SELECT id, n FROM {TABLE}"))
+        self.assertEqual(rows, {self.a: added + 100, self.b: added + 100})
+
+
+if __name__ == "__main__":
+    unittest.main()
