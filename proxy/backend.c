@@ -78,6 +78,7 @@ backend_free_cb(uv_handle_t *handle)
 
     sp_buf_deinit(&be->in);
     sp_backend_stmts_free(&be->stmts);
+    sp_sysvars_free(&be->vars);
     free(be);
 }
 
@@ -475,6 +476,7 @@ sp_backend_connect(struct sp_worker *w, uint32_t endpoint, uint16_t collation, b
     be->connect_deadline_ms = sp_worker_now_ms(w) + w->pool.connect_timeout_ms;
     sp_buf_init(&be->in);
     sp_backend_stmts_init(&be->stmts);
+    sp_sysvars_init(&be->vars);
 
     rc = uv_tcp_init(&w->loop, &be->tcp);
     if (rc != 0) {

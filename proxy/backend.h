@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "common/status.h"
 #include "proxy/backend_stmt.h"
+#include "proxy/sysvars.h"
 
 struct sp_worker;
 struct sp_leg;
@@ -64,6 +65,7 @@ struct sp_backend {
     bool reading;
 
     struct sp_backend_stmts stmts; /* statements prepared on this connection */
+    struct sp_sysvars vars;      /* session variables set on it by the proxy */
 
     struct sp_leg *leg;          /* owner while borrowed */
     struct sp_session *holder;   /* owner while held by a session between statements */

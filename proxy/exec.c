@@ -26,6 +26,7 @@
 #include "proxy/log.h"
 #include "proxy/session.h"
 #include "proxy/worker.h"
+#include "router/sqlprepare.h"
 
 /* MariaDB's ER_LOCK_WAIT_TIMEOUT and ER_LOCK_DEADLOCK. */
 #define EXEC_ER_LOCK_WAIT_TIMEOUT 1205
@@ -140,6 +141,22 @@ exec_track_cursor(struct sp_leg *leg, uint16_t status)
     }
 }
 
+/* A tracked SET succeeded on BE: the session and that connection now have its values. */
+static int
+exec_apply_set_vars(struct sp_session *s, struct sp_backend *be)
+{
+    const struct sp_exec *ex = &s->exec;
+    int rc = SP_OK;
+
+    for (size_t i = 0; i < ex->nset_vars && rc == SP_OK; i++) {
+        rc = sp_sysvars_set(&s->vars, ex->set_vars[i].name, ex->set_vars[i].value);
+        if (rc == SP_OK) {
+            rc = sp_sysvars_set(&be->vars, ex->set_vars[i].name, ex->set_vars[i].value);
+        }
+    }
+    return rc;
+}
+
 /* Keeps LEG's backend with the session, or returns it to the pool. */
 static void
 exec_leg_release(struct sp_leg *leg)
@@ -182,6 +199,10 @@ exec_leg_release(struct sp_leg *leg)
         }
         s->autocommit = (status & SP_SERVER_STATUS_AUTOCOMMIT) != 0;
         s->no_backslash_escapes = (status & SP_SERVER_STATUS_NO_BACKSLASH_ESCAPES) != 0;
+        if (ex->nset_vars > 0 && exec_apply_set_vars(s, be) != SP_OK) {
+            sp_backend_close(be, "out of memory for session variables");
+            return;
+        }
     }
 
     if (!leg->failed && ex->ps != NULL) {
@@ -287,6 +308,16 @@ exec_leg_prestep_done(struct sp_leg *leg)
         break;
     case SP_PRESTEP_SET_NAMES:
         be->collation = s->collation;
+        break;
+    case SP_PRESTEP_SET_VARS:
+        if (sp_sysvars_copy(&be->vars, &s->vars) != SP_OK) {
+            struct sp_error err;
+
+            /* The connection's variables are no longer known: it must not serve again. */
+            sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+            exec_leg_fail(leg, &err);
+            return;
+        }
         break;
     case SP_PRESTEP_PREPARE:
         key = exec_stmt_key(be, s->exec.ps->sql);
@@ -586,6 +617,9 @@ exec_send_prestep(struct sp_leg *leg, uint8_t step)
     switch (step) {
     case SP_PRESTEP_PREPARE:
         return exec_send_prepare(leg);
+    case SP_PRESTEP_SET_VARS:
+        return sp_backend_send_command(leg->backend, SP_COM_QUERY, leg->vars_sql.ptr,
+                                       leg->vars_sql.len);
     case SP_PRESTEP_INIT_DB:
         return sp_backend_send_command(leg->backend, SP_COM_INIT_DB, s->db, s->dblen);
     case SP_PRESTEP_SET_NAMES:
@@ -613,6 +647,8 @@ exec_leg_next_step(struct sp_leg *leg)
         step = SP_PRESTEP_INIT_DB;
     } else if ((leg->presteps & SP_PRESTEP_SET_NAMES) != 0) {
         step = SP_PRESTEP_SET_NAMES;
+    } else if ((leg->presteps & SP_PRESTEP_SET_VARS) != 0) {
+        step = SP_PRESTEP_SET_VARS;
     } else if ((leg->presteps & SP_PRESTEP_BEGIN) != 0) {
         step = SP_PRESTEP_BEGIN;
     } else if ((leg->presteps & SP_PRESTEP_PREPARE) != 0) {
@@ -676,6 +712,30 @@ exec_leg_begin(struct sp_leg *leg, struct sp_backend *be)
     }
     if (be->collation != s->collation) {
         leg->presteps |= SP_PRESTEP_SET_NAMES;
+    }
+    if (s->vars.count > 0 || be->vars.count > 0) {
+        struct sp_buf sql;
+        bool failed;
+
+        sp_buf_init(&sql);
+        if (sp_sysvars_diff(&s->vars, &be->vars, &sql, &failed)) {
+            char *copy = sp_arena_strndup(&s->arena, (const char *)sql.data, sql.len);
+
+            failed = copy == NULL;
+            leg->vars_sql = sp_str_make(copy, sql.len);
+            leg->presteps |= SP_PRESTEP_SET_VARS;
+        }
+        sp_buf_deinit(&sql);
+        if (failed) {
+            struct sp_error err;
+
+            sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory");
+            leg->backend = NULL;
+            be->leg = NULL;
+            sp_backend_close(be, "out of memory");
+            exec_leg_fail(leg, &err);
+            return;
+        }
     }
     if (ex->in_trans && !leg->was_in_trans && ex->stmt != SP_STMT_BEGIN &&
         ex->stmt != SP_STMT_COMMIT && ex->stmt != SP_STMT_ROLLBACK &&
@@ -953,6 +1013,8 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->ps = s->exec_ps;
     ex->ps_params = s->exec_ps_params;
     ex->ps_flags = s->exec_ps_flags;
+    ex->set_vars = s->pending_vars;
+    ex->nset_vars = s->npending_vars;
     ex->fetch_rows = s->exec_fetch_rows;
     sp_buf_init(&ex->merge_row);
     ex->retryable = !plan->pins_session &&

@@ -48,6 +48,7 @@ enum sp_leg_state {
 #define SP_PRESTEP_SET_NAMES 0x02
 #define SP_PRESTEP_BEGIN 0x04
 #define SP_PRESTEP_PREPARE 0x08   /* COM_STMT_EXECUTE: the statement is not prepared on the backend */
+#define SP_PRESTEP_SET_VARS 0x10  /* the session's variables differ from the backend's */
 
 struct sp_leg {
     struct sp_session *session;
@@ -61,6 +62,7 @@ struct sp_leg {
     uint8_t command;             /* COM_QUERY, COM_INIT_DB, COM_FIELD_LIST, ... */
     struct sp_str arg;           /* command argument (SQL text, db name, ...) */
     uint8_t presteps;            /* SP_PRESTEP_* still to run */
+    struct sp_str vars_sql;      /* SP_PRESTEP_SET_VARS: the SET SESSION to send (arena) */
     uint8_t prestep_running;     /* SP_PRESTEP_* in flight, 0 if none */
     struct sp_response_tracker tracker;
 
@@ -125,6 +127,10 @@ struct sp_exec {
      * binary rows, built from the text rows with these definitions.
      */
     bool binary;
+
+    /* A tracked SET: its assignments, applied to the session and the backend when it succeeds. */
+    const struct sp_session_assign *set_vars;
+    size_t nset_vars;
 
     /* COM_STMT_EXECUTE on one shard: the statement and its parameters, sent as they are. */
     struct sp_prepared *ps;

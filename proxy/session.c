@@ -21,6 +21,7 @@
 #include "proxy/backend.h"
 #include "proxy/log.h"
 #include "proxy/worker.h"
+#include "router/sqlprepare.h"
 
 /* Capabilities offered to clients: no TLS, compression or LOCAL INFILE yet. */
 #define SERVER_CAPS                                                          \
@@ -76,6 +77,7 @@ session_free_cb(uv_handle_t *handle)
     sp_buf_deinit(&s->scratch);
     sp_prepared_set_clear(&s->prepared, NULL, NULL);
     sp_sql_state_clear(&s->sql_state);
+    sp_sysvars_free(&s->vars);
     sp_arena_deinit(&s->arena);
     free(s->held);
     free(s);
@@ -436,6 +438,7 @@ sp_session_accept(struct sp_worker *w)
     sp_buf_init(&s->cmd);
     sp_buf_init(&s->pending);
     sp_buf_init(&s->scratch);
+    sp_sysvars_init(&s->vars);
     sp_prepared_set_init(&s->prepared);
     sp_arena_init(&s->arena, 8192);
 
@@ -651,9 +654,11 @@ static int
 session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sql)
 {
     const struct sp_config *cfg = s->worker->proxy->cfg;
+    struct sp_session_assign *assigns;
     bool want[cfg->nshards];
-    bool any = false;
-    size_t i;
+    bool any = false, trackable;
+    size_t i, nassigns;
+    int rc;
 
     if (plan->kind != SP_PLAN_SINGLE || plan->targets[0].shard != cfg->default_shard) {
         return SP_OK;
@@ -661,6 +666,21 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
 
     switch (plan->stmt) {
     case SP_STMT_SET:
+        rc = sp_sqlps_session_assignments(sql, &s->arena, &assigns, &nassigns, &trackable);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        if (trackable) {
+            /*
+             * Variables the proxy replays: the default shard checks the
+             * values, and every connection the session borrows later gets
+             * them first. The session pins nothing.
+             */
+            plan->pins_session = false;
+            s->pending_vars = assigns;
+            s->npending_vars = nassigns;
+            return SP_OK;
+        }
         for (i = 0; i < cfg->nshards; i++) {
             want[i] = true;
         }
@@ -824,6 +844,7 @@ session_reset(struct sp_session *s)
     s->autocommit = true;
     sp_prepared_set_clear(&s->prepared, session_release_stmt, &s->worker->pool);
     sp_sql_state_clear(&s->sql_state);
+    sp_sysvars_free(&s->vars);
 }
 
 static void
@@ -996,6 +1017,8 @@ sp_session_command_done(struct sp_session *s)
     s->exec_ps_params = NULL;
     s->exec_ps_flags = 0;
     s->exec_fetch_rows = 0;
+    s->pending_vars = NULL;
+    s->npending_vars = 0;
     s->ncommands++;
     s->state = SP_SESSION_COMMAND;
 

@@ -22,8 +22,10 @@
 #include "common/buf.h"
 #include "proxy/exec.h"
 #include "proxy/prepared.h"
+#include "proxy/sysvars.h"
 
 struct sp_worker;
+struct sp_session_assign;
 struct sp_backend;
 struct sp_auth_user;
 
@@ -83,6 +85,10 @@ struct sp_session {
     struct sp_stmt_param *exec_ps_params;
     uint8_t exec_ps_flags;       /* its COM_STMT_EXECUTE cursor flags */
     uint32_t exec_fetch_rows;    /* COM_STMT_FETCH: rows asked for */
+
+    struct sp_sysvars vars;      /* session variables set by tracked SET statements */
+    const struct sp_session_assign *pending_vars; /* the SET being run, applied when it succeeds */
+    size_t npending_vars;
 
     struct sp_prepared_set prepared;
     struct sp_sql_state sql_state; /* PREPARE ... FROM statements and known user variables */

@@ -6,6 +6,7 @@
 #include "router/sqlprepare.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "router/lexer.h"
 #include "router/select.h"
@@ -461,5 +462,169 @@ sp_sqlps_name_marker_columns(struct sp_str sql, struct sp_arena *arena, struct s
     used += (size_t)(sql.ptr + sql.len - copied);
     buf[used] = '\0';
     *out = sp_str_make(buf, used);
+    return SP_OK;
+}
+
+/*
+ * Session variables whose value the proxy replays on any backend
+ * connection with SET SESSION name = value. They change how statements
+ * behave, not what the connection holds, so setting them again is all a
+ * connection needs.
+ */
+static const char *const sqlps_tracked_vars[] = {
+    "sql_mode", "time_zone", "character_set_client", "character_set_results",
+    "character_set_connection", "collation_connection", "group_concat_max_len",
+    "transaction_isolation", "tx_isolation", "transaction_read_only", "tx_read_only",
+    "sql_select_limit", "max_join_size", "sql_big_selects", "sql_safe_updates",
+    "lc_time_names", "max_statement_time", "innodb_lock_wait_timeout", "lock_wait_timeout",
+    "foreign_key_checks", "unique_checks", "sql_notes", "sql_warnings", "sql_auto_is_null",
+    "big_tables", "default_storage_engine", "default_week_format", "net_read_timeout",
+    "net_write_timeout", "wait_timeout", "interactive_timeout", "sql_quote_show_create",
+    "explicit_defaults_for_timestamp", "old_mode", "optimizer_search_depth",
+    "max_sort_length", "long_query_time",
+};
+
+static bool
+sqlps_tracked(struct sp_str name)
+{
+    for (size_t i = 0; i < sizeof(sqlps_tracked_vars) / sizeof(sqlps_tracked_vars[0]); i++) {
+        size_t len = strlen(sqlps_tracked_vars[i]);
+
+        if (name.len == len && memcmp(name.ptr, sqlps_tracked_vars[i], len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* NAME in lower case, in the arena. */
+static int
+sqlps_lower(struct sp_arena *arena, struct sp_str name, struct sp_str *out)
+{
+    char *buf = sp_arena_alloc(arena, name.len + 1);
+
+    if (buf == NULL) {
+        return SP_ENOMEM;
+    }
+    for (size_t i = 0; i < name.len; i++) {
+        char ch = name.ptr[i];
+
+        buf[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    }
+    buf[name.len] = '\0';
+    *out = sp_str_make(buf, name.len);
+    return SP_OK;
+}
+
+/*
+ * The session variable that the assignment at C sets, with C moved to its
+ * = or :=; false for any other target.
+ */
+static bool
+sqlps_session_target(struct sp_token_cursor *c, struct sp_str *name)
+{
+    if (c->tok.kind == SP_TOK_SYSTEM_VAR) {
+        struct sp_str text = sp_str_make(c->tok.text.ptr + 2, c->tok.text.len - 2);
+
+        if (text.len > 8 && strncasecmp(text.ptr, "session.", 8) == 0) {
+            text = sp_str_make(text.ptr + 8, text.len - 8);
+        } else if (text.len > 6 && strncasecmp(text.ptr, "local.", 6) == 0) {
+            text = sp_str_make(text.ptr + 6, text.len - 6);
+        } else if (memchr(text.ptr, '.', text.len) != NULL) {
+            return false; /* @@global.name */
+        }
+        *name = text;
+        sp_token_cursor_advance(c);
+        return true;
+    }
+    if (SP_TOKEN_IS(&c->tok, "SESSION") || SP_TOKEN_IS(&c->tok, "LOCAL")) {
+        sp_token_cursor_advance(c);
+    } else if (SP_TOKEN_IS(&c->tok, "GLOBAL") || SP_TOKEN_IS(&c->tok, "NAMES") ||
+               SP_TOKEN_IS(&c->tok, "CHARACTER") || SP_TOKEN_IS(&c->tok, "CHARSET") ||
+               SP_TOKEN_IS(&c->tok, "TRANSACTION") || SP_TOKEN_IS(&c->tok, "PASSWORD") ||
+               SP_TOKEN_IS(&c->tok, "ROLE") || SP_TOKEN_IS(&c->tok, "STATEMENT")) {
+        return false;
+    }
+    if (c->tok.kind != SP_TOK_IDENT) {
+        return false;
+    }
+    *name = c->tok.text;
+    sp_token_cursor_advance(c);
+    return true;
+}
+
+int
+sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
+                             struct sp_session_assign **out, size_t *n, bool *trackable)
+{
+    struct sp_token_cursor c;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    *trackable = false;
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    if (!SP_TOKEN_IS(&c.tok, "SET")) {
+        return SP_OK;
+    }
+    sp_token_cursor_advance(&c);
+
+    for (;;) {
+        struct sp_session_assign assign;
+        const char *start, *end;
+        unsigned depth = 0;
+        struct sp_str name;
+
+        if (!sqlps_session_target(&c, &name)) {
+            return SP_OK;
+        }
+        if (!SP_TOKEN_IS_OP(&c.tok, "=") && !SP_TOKEN_IS_OP(&c.tok, ":=")) {
+            return SP_OK;
+        }
+        sp_token_cursor_advance(&c);
+        start = c.tok.text.ptr;
+        end = start;
+        while (!sqlps_at_end(&c) && c.tok.kind != SP_TOK_ERROR &&
+               !(depth == 0 && c.tok.kind == SP_TOK_COMMA)) {
+            depth += c.tok.kind == SP_TOK_LPAREN;
+            depth -= c.tok.kind == SP_TOK_RPAREN && depth > 0;
+            end = c.tok.text.ptr + c.tok.text.len;
+            sp_token_cursor_advance(&c);
+        }
+        if (c.tok.kind == SP_TOK_ERROR || end == start) {
+            return SP_OK;
+        }
+        rc = sqlps_lower(arena, name, &assign.name);
+        if (rc != SP_OK) {
+            return rc;
+        }
+        if (!sqlps_tracked(assign.name)) {
+            return SP_OK;
+        }
+        assign.value = sp_str_make(start, (size_t)(end - start));
+        if (*n == cap) {
+            struct sp_session_assign *grown;
+
+            cap = cap == 0 ? 4 : cap * 2;
+            grown = sp_arena_alloc(arena, cap * sizeof(*grown));
+            if (grown == NULL) {
+                return SP_ENOMEM;
+            }
+            if (*n > 0) {
+                memcpy(grown, *out, *n * sizeof(*grown));
+            }
+            *out = grown;
+        }
+        (*out)[(*n)++] = assign;
+        if (c.tok.kind != SP_TOK_COMMA) {
+            break;
+        }
+        sp_token_cursor_advance(&c);
+    }
+    if (c.tok.kind == SP_TOK_SEMICOLON) {
+        sp_token_cursor_advance(&c);
+    }
+    *trackable = c.tok.kind == SP_TOK_EOF && *n > 0;
     return SP_OK;
 }

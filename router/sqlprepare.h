@@ -75,6 +75,26 @@ int sp_sqlps_user_writes(struct sp_str sql, struct sp_arena *arena, struct sp_st
 int sp_sqlps_name_marker_columns(struct sp_str sql, struct sp_arena *arena,
                                  struct sp_str *out) SP_WARN_UNUSED;
 
+/* One session variable assignment of a SET statement. */
+struct sp_session_assign {
+    struct sp_str name;      /* lower case (arena) */
+    struct sp_str value;     /* the value expression as written */
+};
+
+/*
+ * Reads a SET statement whose assignments all set session variables that
+ * the proxy can carry to another backend connection (sql_mode, time_zone,
+ * the character sets and collations, transaction isolation and read-only,
+ * group_concat_max_len and similar; see the list in sqlprepare.c): stores
+ * them in *OUT (arena) and sets *TRACKABLE. *TRACKABLE is false for any
+ * other statement, or a SET with a user variable, a GLOBAL variable, a
+ * variable not on the list, NAMES, CHARACTER SET or TRANSACTION. Returns
+ * SP_OK or SP_ENOMEM.
+ */
+int sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
+                                 struct sp_session_assign **out, size_t *n,
+                                 bool *trackable) SP_WARN_UNUSED;
+
 /* Number of parameter markers (?) in SQL, outside strings and comments. */
 size_t sp_sqlps_count_markers(struct sp_str sql);
 

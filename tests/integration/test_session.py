@@ -2,6 +2,8 @@
 
 import unittest
 
+import pymysql
+
 import sptest
 from sptest import execute, query_all, shard_of_int
 
@@ -110,6 +112,55 @@ class SqlModeIsolationTest(unittest.TestCase):
             with sptest.connect_proxy() as conn:
                 rows = query_all(conn, "SELECT @@SESSION.sql_mode = @@GLOBAL.sql_mode, 'a' || 'b'")
                 self.assertEqual(rows, [(1, 0)], f"client {client}")
+
+
+class SessionVariableTest(unittest.TestCase):
+    """SET of common session variables: replayed on borrowed connections, never leaked."""
+
+    @classmethod
+    def setUpClass(cls):
+        with sptest.connect_proxy() as conn:
+            execute(conn, "DROP TABLE IF EXISTS sbtest_vars")
+            execute(conn, "CREATE TABLE sbtest_vars (id INT PRIMARY KEY)")
+            execute(conn, "INSERT INTO sbtest_vars (id) VALUES (1), (2), (3), (4), (5), (6)")
+
+    @classmethod
+    def tearDownClass(cls):
+        with sptest.connect_proxy() as conn:
+            execute(conn, "DROP TABLE IF EXISTS sbtest_vars")
+
+    def test_variables_follow_the_client_to_every_shard(self):
+        with sptest.connect_proxy() as conn:
+            execute(conn, "SET time_zone = '+05:00', SESSION sql_mode = 'PIPES_AS_CONCAT',"
+                          " @@session.group_concat_max_len = 1234")
+            for _ in range(5):
+                # A scatter read borrows a connection on every shard.
+                rows = query_all(conn, "SELECT DISTINCT @@time_zone, @@sql_mode, 'a' || 'b',"
+                                       " @@group_concat_max_len FROM sbtest_vars")
+                self.assertEqual(rows, [("+05:00", "PIPES_AS_CONCAT", "ab", 1234)])
+            execute(conn, "SET time_zone = DEFAULT")
+            self.assertEqual(query_all(conn, "SELECT @@time_zone = @@GLOBAL.time_zone"), [(1,)])
+
+    def test_a_pooled_connection_forgets_the_last_client(self):
+        seen_same = False
+        for _ in range(20):
+            with sptest.connect_proxy() as first:
+                execute(first, "SET time_zone = '-03:00', sql_mode = 'ANSI_QUOTES'")
+                (first_id,), = query_all(first, "SELECT @@pseudo_thread_id")
+            with sptest.connect_proxy() as second:
+                rows = query_all(second, "SELECT @@pseudo_thread_id, @@time_zone = @@GLOBAL.time_zone,"
+                                         " @@sql_mode = @@GLOBAL.sql_mode")
+                self.assertEqual(rows[0][1:], (1, 1), "another client's variables leaked")
+                seen_same = seen_same or rows[0][0] == first_id
+            if seen_same:
+                break
+        self.assertTrue(seen_same, "the second client never reused the first one's connection")
+
+    def test_a_bad_value_changes_nothing(self):
+        with sptest.connect_proxy() as conn:
+            with self.assertRaises(pymysql.MySQLError):
+                execute(conn, "SET time_zone = 'Not/AZone'")
+            self.assertEqual(query_all(conn, "SELECT @@time_zone = @@GLOBAL.time_zone"), [(1,)])
 
 
 if __name__ == "__main__":

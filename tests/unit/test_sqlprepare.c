@@ -187,6 +187,43 @@ name_marker_columns(void **state)
     assert_str(out, "SELECT `a``b` + ? AS ```a````b`` + ?` FROM t");
 }
 
+static void
+session_assignments(void **state)
+{
+    struct sp_session_assign *a;
+    bool trackable;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(sp_sqlps_session_assignments(
+                         sp_str_cstr("SET time_zone = '+05:00', SESSION SQL_MODE = CONCAT(@@sql_mode, ',A'),"
+                                     " @@session.group_concat_max_len := 10, @@Lock_Wait_Timeout = 3;"),
+                         &arena, &a, &n, &trackable),
+                     SP_OK);
+    assert_true(trackable);
+    assert_int_equal(n, 4);
+    assert_str(a[0].name, "time_zone");
+    assert_str(a[0].value, "'+05:00'");
+    assert_str(a[1].name, "sql_mode");
+    assert_str(a[1].value, "CONCAT(@@sql_mode, ',A')");
+    assert_str(a[2].name, "group_concat_max_len");
+    assert_str(a[3].name, "lock_wait_timeout");
+
+    /* Anything the proxy cannot replay leaves the whole SET to the old path. */
+    const char *const others[] = {
+        "SET @a = 1", "SET GLOBAL sql_mode = ''", "SET @@global.time_zone = '+00:00'",
+        "SET NAMES utf8mb4", "SET autocommit = 0", "SET time_zone = '+01:00', @a = 1",
+        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET some_unknown_var = 1",
+        "SET time_zone = '+01:00'; SELECT 1", "SELECT 1",
+    };
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        assert_int_equal(sp_sqlps_session_assignments(sp_str_cstr(others[i]), &arena, &a, &n,
+                                                      &trackable),
+                         SP_OK);
+        assert_false(trackable);
+    }
+}
+
 int
 main(void)
 {
@@ -197,6 +234,7 @@ main(void)
         cmocka_unit_test_setup_teardown(writes_outside_set, setup, teardown),
         cmocka_unit_test_setup_teardown(substitute_markers, setup, teardown),
         cmocka_unit_test_setup_teardown(name_marker_columns, setup, teardown),
+        cmocka_unit_test_setup_teardown(session_assignments, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
