@@ -553,6 +553,31 @@ sqlps_session_target(struct sp_token_cursor *c, struct sp_str *name)
     return true;
 }
 
+/*
+ * Whether VALUE is one constant: a string, a number (maybe signed) or a
+ * word such as ON, OFF or DEFAULT. An expression could read other
+ * variables (CONCAT(@@sql_mode, ...)), and replayed on another connection
+ * it would give another value.
+ */
+static bool
+sqlps_constant_value(struct sp_str value)
+{
+    struct sp_token_cursor c;
+
+    sp_token_cursor_init(&c, value.ptr, value.len);
+    if (SP_TOKEN_IS_OP(&c.tok, "-") || SP_TOKEN_IS_OP(&c.tok, "+")) {
+        sp_token_cursor_advance(&c);
+        if (c.tok.kind != SP_TOK_NUMBER && c.tok.kind != SP_TOK_DECIMAL) {
+            return false;
+        }
+    } else if (c.tok.kind != SP_TOK_STRING && c.tok.kind != SP_TOK_NUMBER &&
+               c.tok.kind != SP_TOK_DECIMAL && c.tok.kind != SP_TOK_IDENT) {
+        return false;
+    }
+    sp_token_cursor_advance(&c);
+    return c.tok.kind == SP_TOK_EOF;
+}
+
 int
 sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
                              struct sp_session_assign **out, size_t *n, bool *trackable)
@@ -592,7 +617,8 @@ sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
             end = c.tok.text.ptr + c.tok.text.len;
             sp_token_cursor_advance(&c);
         }
-        if (c.tok.kind == SP_TOK_ERROR || end == start) {
+        if (c.tok.kind == SP_TOK_ERROR || end == start ||
+            !sqlps_constant_value(sp_str_make(start, (size_t)(end - start)))) {
             return SP_OK;
         }
         rc = sqlps_lower(arena, name, &assign.name);

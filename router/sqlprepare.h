@@ -82,8 +82,9 @@ struct sp_session_assign {
 };
 
 /*
- * Reads a SET statement whose assignments all set session variables that
- * the proxy can carry to another backend connection (sql_mode, time_zone,
+ * Reads a SET statement whose assignments all set, to constants (a string,
+ * a number or a word such as ON or DEFAULT), session variables that the
+ * proxy can carry to another backend connection (sql_mode, time_zone,
  * the character sets and collations, transaction isolation and read-only,
  * group_concat_max_len and similar; see the list in sqlprepare.c): stores
  * them in *OUT (arena) and sets *TRACKABLE. *TRACKABLE is false for any

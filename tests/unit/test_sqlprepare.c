@@ -196,8 +196,8 @@ session_assignments(void **state)
 
     (void)state;
     assert_int_equal(sp_sqlps_session_assignments(
-                         sp_str_cstr("SET time_zone = '+05:00', SESSION SQL_MODE = CONCAT(@@sql_mode, ',A'),"
-                                     " @@session.group_concat_max_len := 10, @@Lock_Wait_Timeout = 3;"),
+                         sp_str_cstr("SET time_zone = '+05:00', SESSION SQL_MODE = 'ANSI',"
+                                     " @@session.group_concat_max_len := 10, @@Lock_Wait_Timeout = -3;"),
                          &arena, &a, &n, &trackable),
                      SP_OK);
     assert_true(trackable);
@@ -205,7 +205,7 @@ session_assignments(void **state)
     assert_str(a[0].name, "time_zone");
     assert_str(a[0].value, "'+05:00'");
     assert_str(a[1].name, "sql_mode");
-    assert_str(a[1].value, "CONCAT(@@sql_mode, ',A')");
+    assert_str(a[1].value, "'ANSI'");
     assert_str(a[2].name, "group_concat_max_len");
     assert_str(a[3].name, "lock_wait_timeout");
 
@@ -215,6 +215,7 @@ session_assignments(void **state)
         "SET NAMES utf8mb4", "SET autocommit = 0", "SET time_zone = '+01:00', @a = 1",
         "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", "SET some_unknown_var = 1",
         "SET time_zone = '+01:00'; SELECT 1", "SELECT 1",
+        "SET sql_mode = CONCAT(@@sql_mode, ',ANSI')", "SET time_zone = @@global.time_zone",
     };
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
         assert_int_equal(sp_sqlps_session_assignments(sp_str_cstr(others[i]), &arena, &a, &n,
