@@ -309,6 +309,12 @@ exec_leg_prestep_done(struct sp_leg *leg)
     case SP_PRESTEP_SET_NAMES:
         be->collation = s->collation;
         break;
+    case SP_PRESTEP_SAVEPOINTS:
+        /* A shard that joins the transaction gets its savepoints, so ROLLBACK TO reaches it too. */
+        if (++leg->savepoint_next < s->nsavepoints) {
+            leg->presteps |= SP_PRESTEP_SAVEPOINTS;
+        }
+        break;
     case SP_PRESTEP_SET_VARS:
         if (sp_sysvars_copy(&be->vars, &s->vars) != SP_OK) {
             struct sp_error err;
@@ -620,6 +626,15 @@ exec_send_prestep(struct sp_leg *leg, uint8_t step)
     case SP_PRESTEP_SET_VARS:
         return sp_backend_send_command(leg->backend, SP_COM_QUERY, leg->vars_sql.ptr,
                                        leg->vars_sql.len);
+    case SP_PRESTEP_SAVEPOINTS: {
+        const char *name = s->savepoints[leg->savepoint_next];
+
+        n = snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
+        if (n < 0 || (size_t)n >= sizeof(sql)) {
+            return SP_ERANGE;
+        }
+        return sp_backend_send_command(leg->backend, SP_COM_QUERY, sql, (size_t)n);
+    }
     case SP_PRESTEP_INIT_DB:
         return sp_backend_send_command(leg->backend, SP_COM_INIT_DB, s->db, s->dblen);
     case SP_PRESTEP_SET_NAMES:
@@ -651,6 +666,8 @@ exec_leg_next_step(struct sp_leg *leg)
         step = SP_PRESTEP_SET_VARS;
     } else if ((leg->presteps & SP_PRESTEP_BEGIN) != 0) {
         step = SP_PRESTEP_BEGIN;
+    } else if ((leg->presteps & SP_PRESTEP_SAVEPOINTS) != 0) {
+        step = SP_PRESTEP_SAVEPOINTS;
     } else if ((leg->presteps & SP_PRESTEP_PREPARE) != 0) {
         step = SP_PRESTEP_PREPARE;
     }
@@ -741,6 +758,10 @@ exec_leg_begin(struct sp_leg *leg, struct sp_backend *be)
         ex->stmt != SP_STMT_COMMIT && ex->stmt != SP_STMT_ROLLBACK &&
         leg->command != SP_COM_STMT_PREPARE) {
         leg->presteps |= SP_PRESTEP_BEGIN;
+        if (s->nsavepoints > 0) {
+            leg->presteps |= SP_PRESTEP_SAVEPOINTS;
+            leg->savepoint_next = 0;
+        }
     }
     if (leg->command == SP_COM_STMT_FETCH) {
         leg->presteps = 0; /* the cursor's connection is as the execute left it */
@@ -982,6 +1003,8 @@ exec_maybe_finish(struct sp_session *s)
     ex->failed = !ok;
     if (!ok) {
         exec_rollback_after_lock_failure(s);
+    } else if (s->pending_savepoint != 0) {
+        sp_session_savepoint_done(s);
     }
     if (ok && ex->use_db.len > 0 && ex->use_db.len <= SP_SESSION_DB_MAX) {
         memcpy(s->db, ex->use_db.ptr, ex->use_db.len);

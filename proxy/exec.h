@@ -49,6 +49,7 @@ enum sp_leg_state {
 #define SP_PRESTEP_BEGIN 0x04
 #define SP_PRESTEP_PREPARE 0x08   /* COM_STMT_EXECUTE: the statement is not prepared on the backend */
 #define SP_PRESTEP_SET_VARS 0x10  /* the session's variables differ from the backend's */
+#define SP_PRESTEP_SAVEPOINTS 0x20 /* after BEGIN: the transaction's savepoints, one by one */
 
 struct sp_leg {
     struct sp_session *session;
@@ -63,6 +64,7 @@ struct sp_leg {
     struct sp_str arg;           /* command argument (SQL text, db name, ...) */
     uint8_t presteps;            /* SP_PRESTEP_* still to run */
     struct sp_str vars_sql;      /* SP_PRESTEP_SET_VARS: the SET SESSION to send (arena) */
+    size_t savepoint_next;       /* SP_PRESTEP_SAVEPOINTS: the next savepoint to set */
     uint8_t prestep_running;     /* SP_PRESTEP_* in flight, 0 if none */
     struct sp_response_tracker tracker;
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "protocol/auth.h"
@@ -40,6 +41,7 @@
 #define SESSION_IN_KEEP_BYTES 65536
 
 static void session_process_input(struct sp_session *s);
+static void session_savepoints_truncate(struct sp_session *s, size_t keep);
 
 uint16_t
 sp_session_status(const struct sp_session *s)
@@ -78,6 +80,8 @@ session_free_cb(uv_handle_t *handle)
     sp_prepared_set_clear(&s->prepared, NULL, NULL);
     sp_sql_state_clear(&s->sql_state);
     sp_sysvars_free(&s->vars);
+    session_savepoints_truncate(s, 0);
+    free(s->savepoints);
     sp_arena_deinit(&s->arena);
     free(s->held);
     free(s);
@@ -655,6 +659,8 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
 {
     const struct sp_config *cfg = s->worker->proxy->cfg;
     struct sp_session_assign *assigns;
+    enum sp_savepoint_kind savepoint;
+    struct sp_str savepoint_name;
     bool want[cfg->nshards];
     bool any = false, trackable;
     size_t i, nassigns;
@@ -662,6 +668,21 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
 
     if (plan->kind != SP_PLAN_SINGLE || plan->targets[0].shard != cfg->default_shard) {
         return SP_OK;
+    }
+
+    savepoint = sp_sqlps_savepoint(sql, &savepoint_name);
+    if (savepoint != SP_SAVEPOINT_NONE) {
+        /* Inside a transaction: every shard it reached, so that ROLLBACK TO undoes all. */
+        for (i = 0; i < cfg->nshards; i++) {
+            want[i] = s->held[i].backend != NULL && s->held[i].in_trans;
+            any = any || want[i];
+        }
+        if (!any) {
+            return SP_OK;
+        }
+        s->pending_savepoint = (int)savepoint;
+        s->pending_savepoint_name = savepoint_name;
+        return session_set_targets(s, plan, want, sql);
     }
 
     switch (plan->stmt) {
@@ -703,6 +724,73 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
 
     default:
         return SP_OK;
+    }
+}
+
+static void
+session_savepoints_truncate(struct sp_session *s, size_t keep)
+{
+    while (s->nsavepoints > keep) {
+        free(s->savepoints[--s->nsavepoints]);
+    }
+}
+
+static size_t
+session_savepoint_find(const struct sp_session *s, struct sp_str name)
+{
+    for (size_t i = 0; i < s->nsavepoints; i++) {
+        if (strlen(s->savepoints[i]) == name.len &&
+            strncasecmp(s->savepoints[i], name.ptr, name.len) == 0) {
+            return i;
+        }
+    }
+    return s->nsavepoints;
+}
+
+void
+sp_session_savepoint_done(struct sp_session *s)
+{
+    struct sp_str name = s->pending_savepoint_name;
+    size_t at = session_savepoint_find(s, name);
+    char *copy;
+
+    switch ((enum sp_savepoint_kind)s->pending_savepoint) {
+    case SP_SAVEPOINT_SET:
+        /* A savepoint of an existing name replaces it, as on a server. */
+        if (at < s->nsavepoints) {
+            free(s->savepoints[at]);
+            memmove(&s->savepoints[at], &s->savepoints[at + 1],
+                    (s->nsavepoints - at - 1) * sizeof(*s->savepoints));
+            s->nsavepoints--;
+        }
+        if (s->nsavepoints == s->savepoints_cap) {
+            size_t cap = s->savepoints_cap == 0 ? 4 : 2 * s->savepoints_cap;
+            char **grown = realloc(s->savepoints, cap * sizeof(*grown));
+
+            if (grown == NULL) {
+                break;
+            }
+            s->savepoints = grown;
+            s->savepoints_cap = cap;
+        }
+        copy = strndup(name.ptr, name.len);
+        if (copy != NULL) {
+            s->savepoints[s->nsavepoints++] = copy;
+        }
+        break;
+    case SP_SAVEPOINT_ROLLBACK:
+        /* The savepoint stays; the later ones are gone. */
+        if (at < s->nsavepoints) {
+            session_savepoints_truncate(s, at + 1);
+        }
+        break;
+    case SP_SAVEPOINT_RELEASE:
+        if (at < s->nsavepoints) {
+            session_savepoints_truncate(s, at);
+        }
+        break;
+    default:
+        break;
     }
 }
 
@@ -845,6 +933,7 @@ session_reset(struct sp_session *s)
     sp_prepared_set_clear(&s->prepared, session_release_stmt, &s->worker->pool);
     sp_sql_state_clear(&s->sql_state);
     sp_sysvars_free(&s->vars);
+    session_savepoints_truncate(s, 0);
 }
 
 static void
@@ -1010,6 +1099,17 @@ sp_session_command_done(struct sp_session *s)
         sp_buf_reset(&s->in, SESSION_IN_KEEP_BYTES);
     }
     sp_buf_reset(&s->cmd, SESSION_IN_KEEP_BYTES);
+    if (s->nsavepoints > 0) {
+        bool in_trans = false;
+
+        for (size_t i = 0; i < s->worker->proxy->cfg->nshards; i++) {
+            in_trans = in_trans || (s->held[i].backend != NULL && s->held[i].in_trans);
+        }
+        if (!in_trans) {
+            session_savepoints_truncate(s, 0); /* the transaction ended */
+        }
+    }
+    s->pending_savepoint = 0;
     sp_arena_reset(&s->arena);
     memset(&s->exec, 0, sizeof(s->exec));
     s->binary_result = false;

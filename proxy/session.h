@@ -87,6 +87,11 @@ struct sp_session {
     uint32_t exec_fetch_rows;    /* COM_STMT_FETCH: rows asked for */
 
     struct sp_sysvars vars;      /* session variables set by tracked SET statements */
+    char **savepoints;           /* the open transaction's savepoints, oldest first, as written */
+    size_t nsavepoints;
+    size_t savepoints_cap;
+    int pending_savepoint;       /* enum sp_savepoint_kind of the statement being run */
+    struct sp_str pending_savepoint_name;
     const struct sp_session_assign *pending_vars; /* the SET being run, applied when it succeeds */
     size_t npending_vars;
 
@@ -138,6 +143,9 @@ void sp_session_command_done(struct sp_session *s);
  * connection when nothing else keeps it.
  */
 void sp_session_close_cursor(struct sp_session *s, struct sp_prepared *stmt);
+
+/* A savepoint statement succeeded on every shard of the transaction: update the list. */
+void sp_session_savepoint_done(struct sp_session *s);
 
 /* True when the client's write queue is above its high watermark. */
 bool sp_session_write_blocked(const struct sp_session *s);

@@ -654,3 +654,49 @@ sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
     *trackable = c.tok.kind == SP_TOK_EOF && *n > 0;
     return SP_OK;
 }
+
+enum sp_savepoint_kind
+sp_sqlps_savepoint(struct sp_str sql, struct sp_str *name)
+{
+    enum sp_savepoint_kind kind;
+    struct sp_token_cursor c;
+
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    if (SP_TOKEN_IS(&c.tok, "SAVEPOINT")) {
+        kind = SP_SAVEPOINT_SET;
+    } else if (SP_TOKEN_IS(&c.tok, "RELEASE")) {
+        sp_token_cursor_advance(&c);
+        if (!SP_TOKEN_IS(&c.tok, "SAVEPOINT")) {
+            return SP_SAVEPOINT_NONE;
+        }
+        kind = SP_SAVEPOINT_RELEASE;
+    } else if (SP_TOKEN_IS(&c.tok, "ROLLBACK")) {
+        sp_token_cursor_advance(&c);
+        if (SP_TOKEN_IS(&c.tok, "WORK")) {
+            sp_token_cursor_advance(&c);
+        }
+        if (!SP_TOKEN_IS(&c.tok, "TO")) {
+            return SP_SAVEPOINT_NONE;
+        }
+        {
+            struct sp_token next = sp_token_cursor_peek(&c);
+
+            if (SP_TOKEN_IS(&next, "SAVEPOINT")) {
+                sp_token_cursor_advance(&c);
+            }
+        }
+        kind = SP_SAVEPOINT_ROLLBACK;
+    } else {
+        return SP_SAVEPOINT_NONE;
+    }
+    sp_token_cursor_advance(&c);
+    if (c.tok.kind != SP_TOK_IDENT && c.tok.kind != SP_TOK_QUOTED_IDENT) {
+        return SP_SAVEPOINT_NONE;
+    }
+    *name = c.tok.text;
+    sp_token_cursor_advance(&c);
+    if (c.tok.kind == SP_TOK_SEMICOLON) {
+        sp_token_cursor_advance(&c);
+    }
+    return c.tok.kind == SP_TOK_EOF ? kind : SP_SAVEPOINT_NONE;
+}

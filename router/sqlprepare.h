@@ -96,6 +96,20 @@ int sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
                                  struct sp_session_assign **out, size_t *n,
                                  bool *trackable) SP_WARN_UNUSED;
 
+enum sp_savepoint_kind {
+    SP_SAVEPOINT_NONE,       /* another statement */
+    SP_SAVEPOINT_SET,        /* SAVEPOINT name */
+    SP_SAVEPOINT_ROLLBACK,   /* ROLLBACK [WORK] TO [SAVEPOINT] name */
+    SP_SAVEPOINT_RELEASE     /* RELEASE SAVEPOINT name */
+};
+
+/*
+ * Reads SQL as one of the savepoint statements, storing the name as
+ * written (backquotes kept) in *NAME. Returns the kind, SP_SAVEPOINT_NONE
+ * for any other or a malformed statement.
+ */
+enum sp_savepoint_kind sp_sqlps_savepoint(struct sp_str sql, struct sp_str *name);
+
 /* Number of parameter markers (?) in SQL, outside strings and comments. */
 size_t sp_sqlps_count_markers(struct sp_str sql);
 

@@ -95,5 +95,51 @@ class CrossShardDeadlockTest(unittest.TestCase):
         self.assertEqual(rows, {self.a: added + 100, self.b: added + 100})
 
 
+class SavepointTest(unittest.TestCase):
+    """SAVEPOINT, ROLLBACK TO and RELEASE reach every shard of the transaction."""
+
+    def setUp(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+            sptest.execute(conn, f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, n INT NOT NULL)")
+        self.a, self.b = keys_on_two_shards()
+
+    def tearDown(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+
+    def rows(self):
+        with sptest.connect_proxy() as conn:
+            return dict(sptest.query_all(conn, f"SELECT id, n FROM {TABLE}"))
+
+    def test_rollback_to_a_savepoint_on_every_shard(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, "BEGIN")
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1)")
+            sptest.execute(conn, "SAVEPOINT before_b")
+            # The second shard joins the transaction after the savepoint.
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.b}, 2)")
+            sptest.execute(conn, f"UPDATE {TABLE} SET n = n + 10 WHERE id = {self.a}")
+            sptest.execute(conn, "SAVEPOINT `later one`")
+            sptest.execute(conn, "ROLLBACK TO SAVEPOINT before_b")
+            # The later savepoint went with the rollback; the first one stays.
+            with self.assertRaises(pymysql.MySQLError) as ctx:
+                sptest.execute(conn, "ROLLBACK TO `later one`")
+            self.assertEqual(sptest.mysql_error_code(ctx.exception), 1305)
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.b}, 3)")
+            sptest.execute(conn, "RELEASE SAVEPOINT before_b")
+            sptest.execute(conn, "COMMIT")
+        self.assertEqual(self.rows(), {self.a: 1, self.b: 3})
+
+    def test_open_transaction_is_invisible_to_other_clients(self):
+        with sptest.connect_proxy() as first, sptest.connect_proxy() as second:
+            sptest.execute(first, "BEGIN")
+            sptest.execute(first, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 2)")
+            for _ in range(5):
+                self.assertEqual(sptest.query_all(second, f"SELECT COUNT(*) FROM {TABLE}"), [(0,)])
+            sptest.execute(first, "ROLLBACK")
+        self.assertEqual(self.rows(), {})
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -225,6 +225,27 @@ session_assignments(void **state)
     }
 }
 
+static void
+savepoint_statements(void **state)
+{
+    struct sp_str name;
+
+    (void)state;
+    assert_int_equal(sp_sqlps_savepoint(sp_str_cstr("SAVEPOINT sp1"), &name), SP_SAVEPOINT_SET);
+    assert_str(name, "sp1");
+    assert_int_equal(sp_sqlps_savepoint(sp_str_cstr("rollback work to savepoint `a b`;"), &name),
+                     SP_SAVEPOINT_ROLLBACK);
+    assert_str(name, "`a b`");
+    assert_int_equal(sp_sqlps_savepoint(sp_str_cstr("ROLLBACK TO sp1"), &name),
+                     SP_SAVEPOINT_ROLLBACK);
+    assert_int_equal(sp_sqlps_savepoint(sp_str_cstr("RELEASE SAVEPOINT sp1"), &name),
+                     SP_SAVEPOINT_RELEASE);
+    assert_int_equal(sp_sqlps_savepoint(sp_str_cstr("ROLLBACK"), &name), SP_SAVEPOINT_NONE);
+    assert_int_equal(sp_sqlps_savepoint(sp_str_cstr("SAVEPOINT"), &name), SP_SAVEPOINT_NONE);
+    assert_int_equal(sp_sqlps_savepoint(sp_str_cstr("SAVEPOINT a; SELECT 1"), &name),
+                     SP_SAVEPOINT_NONE);
+}
+
 int
 main(void)
 {
@@ -236,6 +257,7 @@ main(void)
         cmocka_unit_test_setup_teardown(substitute_markers, setup, teardown),
         cmocka_unit_test_setup_teardown(name_marker_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(session_assignments, setup, teardown),
+        cmocka_unit_test_setup_teardown(savepoint_statements, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
