@@ -156,6 +156,9 @@ static const char *const config_log_level_names[] = {
     [SP_LOG_ERROR] = "error", [SP_LOG_WARN] = "warn", [SP_LOG_INFO] = "info",
     [SP_LOG_DEBUG] = "debug", NULL};
 
+static const char *const config_transaction_mode_names[] = {
+    [SP_TRANSACTION_MULTI] = "multi", [SP_TRANSACTION_SINGLE] = "single", NULL};
+
 enum {
     TOP_LISTEN,
     TOP_WORKERS,
@@ -173,6 +176,7 @@ enum {
     TOP_MAX_MERGE_ROWS,
     TOP_SERVER_VERSION,
     TOP_LOG_LEVEL,
+    TOP_TRANSACTION_MODE,
     TOP_NFIELDS
 };
 
@@ -212,6 +216,8 @@ static const struct config_field config_top_fields[] = {
                                                server_version, 1, CONFIG_VERSION_MAX),
     [TOP_LOG_LEVEL] = CONFIG_FIELD_ENUM("log_level", struct sp_config, log_level,
                                         config_log_level_names),
+    [TOP_TRANSACTION_MODE] = CONFIG_FIELD_ENUM("transaction_mode", struct sp_config,
+                                               transaction_mode, config_transaction_mode_names),
 };
 
 _Static_assert(sizeof(config_top_fields) / sizeof(config_top_fields[0]) == TOP_NFIELDS,
@@ -230,6 +236,7 @@ config_set_defaults(struct sp_config *cfg)
     cfg->max_packet_size = 64u * 1024 * 1024;
     cfg->max_merge_rows = 100000;
     cfg->log_level = SP_LOG_INFO;
+    cfg->transaction_mode = SP_TRANSACTION_MULTI;
 }
 
 static int

@@ -83,6 +83,12 @@ struct sp_table_cfg {
     size_t nranges;
 };
 
+/* How a transaction may spread over shards. */
+enum sp_transaction_mode {
+    SP_TRANSACTION_MULTI,  /* commit shard by shard; a failure names who committed */
+    SP_TRANSACTION_SINGLE  /* a statement that would reach a second shard gets an ERR */
+};
+
 enum sp_log_level {
     SP_LOG_ERROR,
     SP_LOG_WARN,
@@ -116,6 +122,7 @@ struct sp_config {
     uint32_t max_merge_rows;         /* rows a merge may buffer, default 100000 */
     char *server_version;            /* sent in the greeting */
     enum sp_log_level log_level;     /* default info */
+    enum sp_transaction_mode transaction_mode; /* default multi */
 };
 
 /*

@@ -15,7 +15,7 @@
 #include "config/json.h"
 
 #define CONFIG_SQLSTATE "HY000"
-#define CONFIG_FIELDS_MAX 16
+#define CONFIG_FIELDS_MAX 24
 #define CONFIG_HOST_MAX 255 /* a DNS name has at most 253 bytes (RFC 1035) */
 
 /*

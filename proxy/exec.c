@@ -645,6 +645,11 @@ exec_send_prestep(struct sp_leg *leg, uint8_t step)
         n = snprintf(sql, sizeof(sql), "SET NAMES %s COLLATE %s", coll->charset, coll->collation);
         return sp_backend_send_command(leg->backend, SP_COM_QUERY, sql, (size_t)n);
     default:
+        if (s->txn_begin_len > 0) {
+            /* The client's own BEGIN, with its options. */
+            return sp_backend_send_command(leg->backend, SP_COM_QUERY, s->txn_begin,
+                                           s->txn_begin_len);
+        }
         n = snprintf(sql, sizeof(sql), "START TRANSACTION");
         return sp_backend_send_command(leg->backend, SP_COM_QUERY, sql, (size_t)n);
     }
@@ -955,6 +960,7 @@ exec_rollback_after_lock_failure(struct sp_session *s)
     if (!lock_failure) {
         return;
     }
+    s->txn_open = false;
     for (i = 0; i < cfg->nshards; i++) {
         struct sp_held_backend *held = &s->held[i];
         struct sp_backend *be = held->backend;
@@ -1001,6 +1007,9 @@ exec_maybe_finish(struct sp_session *s)
         ok = ok && !ex->legs[i].failed;
     }
     ex->failed = !ok;
+    if (ex->stmt == SP_STMT_DDL_TABLE || ex->stmt == SP_STMT_DDL_DATABASE) {
+        s->txn_open = false; /* DDL commits the open transaction */
+    }
     if (!ok) {
         exec_rollback_after_lock_failure(s);
     } else if (s->pending_savepoint != 0) {
@@ -1044,6 +1053,7 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
                     (plan->stmt == SP_STMT_SELECT || plan->stmt == SP_STMT_SHOW ||
                      command == SP_COM_INIT_DB || command == SP_COM_FIELD_LIST ||
                      command == SP_COM_STATISTICS || command == SP_COM_STMT_PREPARE);
+    ex->in_trans = s->txn_open;
     for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
         ex->in_trans = ex->in_trans || (s->held[i].backend != NULL && s->held[i].in_trans);
     }

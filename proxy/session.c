@@ -42,6 +42,7 @@
 
 static void session_process_input(struct sp_session *s);
 static void session_savepoints_truncate(struct sp_session *s, size_t keep);
+static size_t session_savepoint_find(const struct sp_session *s, struct sp_str name);
 
 uint16_t
 sp_session_status(const struct sp_session *s)
@@ -52,6 +53,9 @@ sp_session_status(const struct sp_session *s)
 
     if (s->autocommit) {
         status |= SP_SERVER_STATUS_AUTOCOMMIT;
+    }
+    if (s->txn_open) {
+        status |= SP_SERVER_STATUS_IN_TRANS;
     }
     for (i = 0; i < cfg->nshards; i++) {
         if (s->held[i].backend != NULL && s->held[i].in_trans) {
@@ -655,7 +659,8 @@ session_set_targets(struct sp_session *s, struct sp_plan *plan, const bool *want
  * across them: when one fails, others may have committed (the ERR names both).
  */
 static int
-session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sql)
+session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sql,
+                    bool *reply_ok)
 {
     const struct sp_config *cfg = s->worker->proxy->cfg;
     struct sp_session_assign *assigns;
@@ -677,12 +682,25 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
             want[i] = s->held[i].backend != NULL && s->held[i].in_trans;
             any = any || want[i];
         }
-        if (!any) {
-            return SP_OK;
-        }
         s->pending_savepoint = (int)savepoint;
         s->pending_savepoint_name = savepoint_name;
-        return session_set_targets(s, plan, want, sql);
+        if (any) {
+            return session_set_targets(s, plan, want, sql);
+        }
+        s->pending_savepoint = 0;
+        if (!s->txn_open) {
+            return SP_OK; /* outside a transaction: the default shard answers */
+        }
+        /* The transaction has reached no shard yet: the list is all there is. */
+        if (savepoint != SP_SAVEPOINT_SET &&
+            session_savepoint_find(s, savepoint_name) == s->nsavepoints) {
+            return SP_ENOTFOUND;
+        }
+        s->pending_savepoint = (int)savepoint;
+        sp_session_savepoint_done(s);
+        s->pending_savepoint = 0;
+        *reply_ok = true;
+        return SP_OK;
     }
 
     switch (plan->stmt) {
@@ -715,7 +733,24 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
             want[i] = s->held[i].backend != NULL && s->held[i].in_trans;
             any = any || want[i];
         }
-        if (plan->stmt == SP_STMT_BEGIN) {
+        s->txn_open = false;
+        if (plan->stmt == SP_STMT_BEGIN && sql.len <= SP_SESSION_BEGIN_MAX) {
+            /*
+             * The transaction starts on each shard when a statement first
+             * reaches it, with the client's own BEGIN text (READ ONLY, WITH
+             * CONSISTENT SNAPSHOT ...), so a transaction that stays on one
+             * shard never touches another. A BEGIN inside an open
+             * transaction still goes to its shards, which commit it.
+             */
+            memcpy(s->txn_begin, sql.ptr, sql.len);
+            s->txn_begin[sql.len] = '\0';
+            s->txn_begin_len = sql.len;
+            s->txn_open = true;
+            if (!any) {
+                *reply_ok = true;
+                return SP_OK;
+            }
+        } else if (plan->stmt == SP_STMT_BEGIN) {
             want[cfg->default_shard] = true;
         } else if (!any) {
             return SP_OK;
@@ -818,11 +853,54 @@ session_report_lost_transaction(struct sp_session *s)
     return false;
 }
 
+/*
+ * With transaction_mode "single", a statement inside a transaction may
+ * not reach a shard other than the one the transaction is on. Replies the
+ * ERR and returns false when it would.
+ */
+static bool
+session_transaction_allowed(struct sp_session *s, const struct sp_plan *plan)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    bool used[cfg->nshards];
+    bool in_trans = s->txn_open;
+    size_t i, n = 0;
+    char message[256];
+
+    if (cfg->transaction_mode != SP_TRANSACTION_SINGLE || plan->stmt == SP_STMT_COMMIT ||
+        plan->stmt == SP_STMT_ROLLBACK || plan->stmt == SP_STMT_BEGIN) {
+        return true;
+    }
+    for (i = 0; i < cfg->nshards; i++) {
+        used[i] = s->held[i].backend != NULL && s->held[i].in_trans;
+        in_trans = in_trans || used[i];
+    }
+    if (!in_trans) {
+        return true;
+    }
+    for (i = 0; i < plan->ntargets; i++) {
+        used[plan->targets[i].shard] = true;
+    }
+    for (i = 0; i < cfg->nshards; i++) {
+        n += used[i];
+    }
+    if (n <= 1) {
+        return true;
+    }
+    snprintf(message, sizeof(message),
+             "this statement would extend the transaction to %zu shards, and transaction_mode is "
+             "\"single\": commit or roll back first, or keep the transaction on one shard",
+             n);
+    session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000", message);
+    return false;
+}
+
 /* Routes SQL into PLAN; on false the client already got its ERR. */
 bool
 session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_plan *plan)
 {
     const struct sp_proxy *proxy = s->worker->proxy;
+    bool reply_ok = false;
     int rc;
 
     if (session_report_lost_transaction(s)) {
@@ -844,12 +922,29 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
         session_reply_error(s, plan->error.code, plan->error.sqlstate, plan->error.message);
         return false;
     }
-    rc = session_adjust_plan(s, plan, sp_str_make((const char *)sql, len));
+    rc = session_adjust_plan(s, plan, sp_str_make((const char *)sql, len), &reply_ok);
+    if (rc == SP_ENOTFOUND) {
+        char message[128];
+
+        snprintf(message, sizeof(message), "SAVEPOINT %.*s does not exist",
+                 (int)(s->pending_savepoint_name.len > 64 ? 64 : s->pending_savepoint_name.len),
+                 s->pending_savepoint_name.ptr);
+        session_reply_error(s, 1305, "42000", message);
+        return false;
+    }
     if (rc != SP_OK) {
         session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
         return false;
     }
-    return true;
+    if (reply_ok) {
+        if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK) {
+            sp_session_close(s, "out of memory");
+            return false;
+        }
+        sp_session_command_done(s);
+        return false;
+    }
+    return session_transaction_allowed(s, plan);
 }
 
 static void
@@ -930,6 +1025,8 @@ session_reset(struct sp_session *s)
         }
     }
     s->autocommit = true;
+    s->txn_open = false;
+    s->txn_begin_len = 0;
     sp_prepared_set_clear(&s->prepared, session_release_stmt, &s->worker->pool);
     sp_sql_state_clear(&s->sql_state);
     sp_sysvars_free(&s->vars);
@@ -1105,7 +1202,7 @@ sp_session_command_done(struct sp_session *s)
         for (size_t i = 0; i < s->worker->proxy->cfg->nshards; i++) {
             in_trans = in_trans || (s->held[i].backend != NULL && s->held[i].in_trans);
         }
-        if (!in_trans) {
+        if (!in_trans && !s->txn_open) {
             session_savepoints_truncate(s, 0); /* the transaction ended */
         }
     }

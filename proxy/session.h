@@ -31,6 +31,9 @@ struct sp_auth_user;
 
 #define SP_SESSION_DB_MAX 256
 
+/* Longest BEGIN / START TRANSACTION text the session replays on each shard it reaches. */
+#define SP_SESSION_BEGIN_MAX 160
+
 enum sp_session_state {
     SP_SESSION_GREETING,
     SP_SESSION_AUTH_SWITCH,
@@ -78,6 +81,9 @@ struct sp_session {
     bool processing;             /* inside the input loop: no re-entry */
     bool close_after_flush;      /* close once the write queue is empty */
     bool autocommit;             /* as the backends last reported it */
+    bool txn_open;               /* BEGIN ran: shards start the transaction when first reached */
+    char txn_begin[SP_SESSION_BEGIN_MAX + 1]; /* the client's BEGIN text, replayed on each shard */
+    size_t txn_begin_len;
     bool checking_login_db;      /* the login's database is being checked */
     bool no_backslash_escapes;   /* sql_mode has NO_BACKSLASH_ESCAPES, as the backends last reported */
     bool binary_result;          /* the next plan answers a COM_STMT_EXECUTE with converted rows */

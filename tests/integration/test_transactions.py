@@ -14,6 +14,7 @@ import unittest
 import pymysql
 
 import sptest
+from test_limits import OwnProxyTestCase
 
 ER_LOCK_DEADLOCK = 1213
 TABLE = "sbtest_tx"
@@ -131,6 +132,19 @@ class SavepointTest(unittest.TestCase):
             sptest.execute(conn, "COMMIT")
         self.assertEqual(self.rows(), {self.a: 1, self.b: 3})
 
+    def test_savepoint_before_any_shard_is_reached(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, "START TRANSACTION")
+            sptest.execute(conn, "SAVEPOINT first")
+            with self.assertRaises(pymysql.MySQLError) as ctx:
+                sptest.execute(conn, "ROLLBACK TO nothing_here")
+            self.assertEqual(sptest.mysql_error_code(ctx.exception), 1305)
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 2)")
+            sptest.execute(conn, "ROLLBACK TO first")
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.b}, 5)")
+            sptest.execute(conn, "COMMIT")
+        self.assertEqual(self.rows(), {self.b: 5})
+
     def test_open_transaction_is_invisible_to_other_clients(self):
         with sptest.connect_proxy() as first, sptest.connect_proxy() as second:
             sptest.execute(first, "BEGIN")
@@ -139,6 +153,32 @@ class SavepointTest(unittest.TestCase):
                 self.assertEqual(sptest.query_all(second, f"SELECT COUNT(*) FROM {TABLE}"), [(0,)])
             sptest.execute(first, "ROLLBACK")
         self.assertEqual(self.rows(), {})
+
+
+class TransactionModeSingleTest(OwnProxyTestCase):
+    """transaction_mode "single": a transaction that would reach a second shard gets an ERR."""
+
+    def test_single_mode(self):
+        proxy = self.start_proxy(transaction_mode="single")
+        a, b = keys_on_two_shards()
+        with proxy.connect() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+            sptest.execute(conn, f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, n INT NOT NULL)")
+            try:
+                sptest.execute(conn, "BEGIN")
+                sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({a}, 1)")
+                sptest.execute(conn, f"UPDATE {TABLE} SET n = 2 WHERE id = {a}")
+                with self.assertRaises(pymysql.MySQLError) as ctx:
+                    sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({b}, 1)")
+                self.assertEqual(sptest.mysql_error_code(ctx.exception), sptest.ER_NOT_SUPPORTED_YET)
+                self.assertIn("single", str(ctx.exception))
+                sptest.execute(conn, "COMMIT")
+                # Outside a transaction any shard is fine.
+                sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({b}, 3)")
+                self.assertEqual(sorted(sptest.query_all(conn, f"SELECT id, n FROM {TABLE}")),
+                                 sorted([(a, 2), (b, 3)]))
+            finally:
+                sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
 
 
 if __name__ == "__main__":

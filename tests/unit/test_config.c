@@ -362,6 +362,7 @@ static const struct invalid_case invalid_cases[] = {
     {"listen-no-port.json",
      "2:13: listen: expected \"host:port\", for example \"127.0.0.1:6033\" or \"[::1]:6033\""},
     {"log-level.json", "8:39: log_level: expected \"error\", \"warn\", \"info\" or \"debug\""},
+    {"transaction-mode.json", "8:46: transaction_mode: expected \"multi\" or \"single\""},
     {"null-region.json", "2:41: region: expected a string"},
     {"nul-in-password.json", "3:41: users[0].password: \\u0000 (NUL) is not allowed in strings"},
     {"not-an-object.json", "1:1: expected a JSON object at the top level"},
