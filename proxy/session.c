@@ -34,11 +34,17 @@
      SP_CLIENT_PLUGIN_AUTH | SP_CLIENT_CONNECT_ATTRS |                       \
      SP_CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA | SP_CLIENT_DEPRECATE_EOF)
 
-#define SESSION_READ_CHUNK 65536
+/*
+ * Buffer sizes of a client session. Thousands of mostly idle sessions
+ * each keep their buffers between commands, so those stay small: a larger
+ * command or result grows them, and they shrink back to this size once
+ * the command is done.
+ */
+#define SESSION_READ_CHUNK 16384
 #define HANDSHAKE_MAX_PAYLOAD 65536
 #define WRITE_HIGH_WATERMARK (1u << 20)
 #define WRITE_LOW_WATERMARK (256u << 10)
-#define SESSION_IN_KEEP_BYTES 65536
+#define SESSION_IN_KEEP_BYTES 16384
 
 static void session_process_input(struct sp_session *s);
 static void session_savepoints_truncate(struct sp_session *s, size_t keep);
