@@ -207,11 +207,15 @@ backend_fail_setup(struct sp_backend *be, const char *fmt, const char *detail)
 {
     struct sp_error err;
     char reason[400];
+    uint32_t unlogged;
 
     snprintf(reason, sizeof(reason), fmt, detail);
-    sp_log_error("backend_connect_failed", "worker=%u shard=%s addr=%s:%u error=\"%s\"",
-                 be->worker->id, sp_backend_shard_name(be), sp_backend_host(be),
-                 sp_backend_port(be), reason);
+    if (sp_pool_connect_failed(&be->worker->pool, be->endpoint, &unlogged)) {
+        sp_log_error("backend_connect_failed",
+                     "worker=%u shard=%s addr=%s:%u error=\"%s\" unlogged_failures=%u",
+                     be->worker->id, sp_backend_shard_name(be), sp_backend_host(be),
+                     sp_backend_port(be), reason, unlogged);
+    }
     sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000", "cannot connect to shard %s (%s:%u): %s",
                  sp_backend_shard_name(be), sp_backend_host(be), sp_backend_port(be), reason);
     sp_pool_on_connected(&be->worker->pool, be, &err);
@@ -347,6 +351,7 @@ backend_on_auth_reply(struct sp_backend *be)
         sp_log_debug("backend_ready", "worker=%u backend=%llu shard=%s thread_id=%u",
                      be->worker->id, (unsigned long long)be->id, sp_backend_shard_name(be),
                      be->thread_id);
+        sp_pool_connect_succeeded(&be->worker->pool, be->endpoint);
         sp_pool_on_connected(&be->worker->pool, be, NULL);
         return;
 
@@ -490,8 +495,13 @@ sp_backend_connect(struct sp_worker *w, uint32_t endpoint, uint16_t collation, b
     rc = uv_tcp_connect(&be->connect_req, &be->tcp, (const struct sockaddr *)&ep->addr,
                         backend_connect_cb);
     if (rc != 0) {
-        sp_log_error("backend_connect_failed", "worker=%u shard=%s addr=%s:%u error=\"%s\"",
-                     w->id, ep->shard_name, ep->host, ep->port, uv_strerror(rc));
+        uint32_t unlogged;
+
+        if (sp_pool_connect_failed(&w->pool, endpoint, &unlogged)) {
+            sp_log_error("backend_connect_failed",
+                         "worker=%u shard=%s addr=%s:%u error=\"%s\" unlogged_failures=%u",
+                         w->id, ep->shard_name, ep->host, ep->port, uv_strerror(rc), unlogged);
+        }
         be->connecting = false;
         be->state = SP_BACKEND_CLOSING;
         uv_close((uv_handle_t *)&be->tcp, backend_free_cb);

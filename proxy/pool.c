@@ -180,6 +180,39 @@ pool_close_stmts(struct sp_backend *be, bool (*drop)(const struct sp_backend_stm
     return true;
 }
 
+/* At most one connect failure line per endpoint and second. */
+#define POOL_FAILURE_LOG_INTERVAL_MS 1000
+
+bool
+sp_pool_connect_failed(struct sp_pool *pool, uint32_t endpoint, uint32_t *unlogged)
+{
+    struct sp_pool_endpoint *ep = &pool->endpoints[endpoint];
+    uint64_t now = sp_worker_now_ms(pool->worker);
+
+    ep->failures++;
+    if (ep->failures > 1 && now - ep->failure_logged_ms < POOL_FAILURE_LOG_INTERVAL_MS) {
+        ep->failures_unlogged++;
+        return false;
+    }
+    *unlogged = ep->failures_unlogged;
+    ep->failures_unlogged = 0;
+    ep->failure_logged_ms = now;
+    return true;
+}
+
+void
+sp_pool_connect_succeeded(struct sp_pool *pool, uint32_t endpoint)
+{
+    struct sp_pool_endpoint *ep = &pool->endpoints[endpoint];
+
+    if (ep->failures > 0) {
+        sp_log_info("backend_reachable", "worker=%u shard=%s addr=%s:%u failed_attempts=%u",
+                    pool->worker->id, ep->shard_name, ep->host, ep->port, ep->failures);
+    }
+    ep->failures = 0;
+    ep->failures_unlogged = 0;
+}
+
 void
 sp_pool_stmt_used(struct sp_pool *pool, struct sp_str sql)
 {

@@ -54,6 +54,9 @@ struct sp_pool_endpoint {
     uint32_t nidle;
     uint32_t nconn;               /* idle + busy + connecting */
     uint32_t nconnecting;
+    uint64_t failure_logged_ms;   /* when the last connect failure was logged */
+    uint32_t failures;            /* connect failures since the last success */
+    uint32_t failures_unlogged;   /* of those, failures not logged one by one */
     struct sp_pool_waiter *waiters_head;
     struct sp_pool_waiter *waiters_tail;
     uint32_t nwaiters;
@@ -101,6 +104,17 @@ void sp_pool_sweep(struct sp_pool *pool, uint64_t now_ms);
 
 /* Closes every idle connection and fails every waiter (worker shutdown). */
 void sp_pool_close_all(struct sp_pool *pool);
+
+/*
+ * Counts a failed connection attempt to ENDPOINT. Returns true when it
+ * should be logged (the first one, then at most one a second), with
+ * *UNLOGGED set to the failures since the last logged one; a shard that
+ * is down would otherwise log one line per statement sent to it.
+ */
+bool sp_pool_connect_failed(struct sp_pool *pool, uint32_t endpoint, uint32_t *unlogged);
+
+/* A connection to ENDPOINT succeeded: logs the recovery when attempts had failed. */
+void sp_pool_connect_succeeded(struct sp_pool *pool, uint32_t endpoint);
 
 /* A client statement now uses SQL: backend connections may keep it prepared. */
 void sp_pool_stmt_used(struct sp_pool *pool, struct sp_str sql);
