@@ -98,18 +98,8 @@ proxy_pid=""
 
 # shellcheck disable=SC2317  # called through the EXIT trap
 cleanup() {
-    local deadline
-
     trap - EXIT INT TERM
-    if [[ -n "$proxy_pid" ]] && kill -0 "$proxy_pid" 2>/dev/null; then
-        kill -TERM "$proxy_pid" 2>/dev/null || true
-        deadline=$((SECONDS + PROXY_STOP_TIMEOUT_S))
-        while kill -0 "$proxy_pid" 2>/dev/null && ((SECONDS < deadline)); do
-            sleep 0.1
-        done
-        kill -KILL "$proxy_pid" 2>/dev/null || true
-        wait "$proxy_pid" 2>/dev/null || true
-    fi
+    sp_stop_pid "$proxy_pid" "$PROXY_STOP_TIMEOUT_S"
     "$CLUSTER" stop "$WORK/cluster" >/dev/null || true
     rm -rf "$WORK"
 }

@@ -93,3 +93,21 @@ while True:
     time.sleep(0.1)
 PY
 }
+
+# sp_stop_pid PID TIMEOUT_S: sends SIGTERM to PID (a child of this shell),
+# waits up to TIMEOUT_S seconds for it to exit, then sends SIGKILL. Does
+# nothing when PID is empty or no longer running.
+sp_stop_pid() {
+    local pid=$1 timeout_s=$2 deadline
+
+    if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then
+        return 0
+    fi
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + timeout_s))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
