@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "protocol/charset.h"
+#include "protocol/codec.h"
 #include "protocol/command.h"
 #include "protocol/handshake.h"
 #include "protocol/packet.h"
@@ -27,6 +28,45 @@
 #include "proxy/session.h"
 #include "proxy/worker.h"
 #include "router/sqlprepare.h"
+
+/*
+ * Makes the status flags of an OK or EOF packet that a backend sent (its
+ * first LEN bytes at PAYLOAD, in the client buffer) tell the session's
+ * state: backends always run in autocommit mode, and the proxy keeps
+ * autocommit off and open transactions itself. Clients read these flags
+ * (PyMySQL skips SET autocommit when they say it is on already).
+ */
+static void
+exec_fix_status(const struct sp_session *s, uint8_t *payload, size_t len)
+{
+    struct sp_cursor c;
+    uint64_t skip;
+    uint16_t status;
+    size_t at;
+
+    if (!s->implicit_txn && !s->txn_open) {
+        return;
+    }
+    if (len >= 5 && payload[0] == SP_PACKET_EOF && len < 9) {
+        at = 3; /* 0xFE, warnings, status */
+    } else {
+        sp_cursor_init(&c, payload, len);
+        if (sp_codec_skip(&c, 1) != SP_OK || sp_codec_take_lenenc_int(&c, &skip, NULL) != SP_OK ||
+            sp_codec_take_lenenc_int(&c, &skip, NULL) != SP_OK || sp_cursor_left(&c) < 2) {
+            return;
+        }
+        at = c.pos;
+    }
+    status = (uint16_t)(payload[at] | payload[at + 1] << 8);
+    if (s->implicit_txn) {
+        status &= (uint16_t)~SP_SERVER_STATUS_AUTOCOMMIT;
+    }
+    if (s->txn_open && s->txn_active) {
+        status |= SP_SERVER_STATUS_IN_TRANS;
+    }
+    payload[at] = (uint8_t)status;
+    payload[at + 1] = (uint8_t)(status >> 8);
+}
 
 /* MariaDB's ER_LOCK_WAIT_TIMEOUT and ER_LOCK_DEADLOCK. */
 #define EXEC_ER_LOCK_WAIT_TIMEOUT 1205
@@ -520,6 +560,9 @@ exec_leg_process_packets(struct sp_leg *leg)
                 ex->broken = true;
                 return;
             }
+            if (role == SP_ROLE_OK || role == SP_ROLE_ROWS_END || role == SP_ROLE_COLUMNS_EOF) {
+                exec_fix_status(s, s->out.data + s->out.len - take, take);
+            }
             ex->sent_anything = true;
         } else if (action == LEG_REPLACED) {
             ex->sent_anything = true;
@@ -960,7 +1003,9 @@ exec_rollback_after_lock_failure(struct sp_session *s)
     if (!lock_failure) {
         return;
     }
-    s->txn_open = false;
+    s->txn_open = s->implicit_txn;
+    s->txn_active = false;
+    s->txn_begin_len = 0;
     for (i = 0; i < cfg->nshards; i++) {
         struct sp_held_backend *held = &s->held[i];
         struct sp_backend *be = held->backend;
@@ -1008,7 +1053,9 @@ exec_maybe_finish(struct sp_session *s)
     }
     ex->failed = !ok;
     if (ex->stmt == SP_STMT_DDL_TABLE || ex->stmt == SP_STMT_DDL_DATABASE) {
-        s->txn_open = false; /* DDL commits the open transaction */
+        s->txn_open = s->implicit_txn; /* DDL commits the open transaction */
+        s->txn_active = false;
+        s->txn_begin_len = 0;
     }
     if (!ok) {
         exec_rollback_after_lock_failure(s);
@@ -1054,6 +1101,9 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
                      command == SP_COM_INIT_DB || command == SP_COM_FIELD_LIST ||
                      command == SP_COM_STATISTICS || command == SP_COM_STMT_PREPARE);
     ex->in_trans = s->txn_open;
+    if (s->txn_open && plan->stmt != SP_STMT_COMMIT && plan->stmt != SP_STMT_ROLLBACK) {
+        s->txn_active = true; /* autocommit off: this statement begins the transaction */
+    }
     for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
         ex->in_trans = ex->in_trans || (s->held[i].backend != NULL && s->held[i].in_trans);
     }

@@ -57,10 +57,10 @@ sp_session_status(const struct sp_session *s)
     uint16_t status = 0;
     size_t i;
 
-    if (s->autocommit) {
+    if (s->autocommit && !s->implicit_txn) {
         status |= SP_SERVER_STATUS_AUTOCOMMIT;
     }
-    if (s->txn_open) {
+    if (s->txn_open && s->txn_active) {
         status |= SP_SERVER_STATUS_IN_TRANS;
     }
     for (i = 0; i < cfg->nshards; i++) {
@@ -656,6 +656,50 @@ session_set_targets(struct sp_session *s, struct sp_plan *plan, const bool *want
 }
 
 /*
+ * SET autocommit = 0 or 1, kept by the proxy: the backends stay in
+ * autocommit mode, and with it off the proxy opens a transaction on each
+ * shard a statement reaches, as after BEGIN, and again after each COMMIT
+ * or ROLLBACK. Turning it on commits the open transaction, as on a server.
+ */
+static int
+session_set_autocommit(struct sp_session *s, struct sp_plan *plan, bool on, bool *reply_ok)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    bool want[cfg->nshards];
+    bool any = false;
+    size_t i;
+
+    if (!on) {
+        if (!s->implicit_txn && !s->txn_open) {
+            s->txn_open = true;
+            s->txn_begin_len = 0;
+        }
+        s->implicit_txn = true;
+        *reply_ok = true;
+        return SP_OK;
+    }
+    if (!s->implicit_txn) {
+        *reply_ok = true; /* already on: nothing changes */
+        return SP_OK;
+    }
+    s->implicit_txn = false;
+    s->txn_open = false;
+    s->txn_active = false;
+    s->txn_begin_len = 0;
+    session_savepoints_truncate(s, 0);
+    for (i = 0; i < cfg->nshards; i++) {
+        want[i] = s->held[i].backend != NULL && s->held[i].in_trans;
+        any = any || want[i];
+    }
+    if (!any) {
+        *reply_ok = true;
+        return SP_OK;
+    }
+    plan->stmt = SP_STMT_COMMIT;
+    return session_set_targets(s, plan, want, sp_str_cstr("COMMIT"));
+}
+
+/*
  * Applies the session policy to a routed plan:
  *  - SET runs on every shard and pins the session there, so that a later
  *    statement sees the same variables whichever shard it reaches;
@@ -672,6 +716,7 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
     struct sp_session_assign *assigns;
     enum sp_savepoint_kind savepoint;
     struct sp_str savepoint_name;
+    int autocommit;
     bool want[cfg->nshards];
     bool any = false, trackable;
     size_t i, nassigns;
@@ -679,6 +724,11 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
 
     if (plan->kind != SP_PLAN_SINGLE || plan->targets[0].shard != cfg->default_shard) {
         return SP_OK;
+    }
+
+    autocommit = sp_sqlps_autocommit(sql);
+    if (autocommit >= 0) {
+        return session_set_autocommit(s, plan, autocommit == 1, reply_ok);
     }
 
     savepoint = sp_sqlps_savepoint(sql, &savepoint_name);
@@ -739,7 +789,11 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
             want[i] = s->held[i].backend != NULL && s->held[i].in_trans;
             any = any || want[i];
         }
-        s->txn_open = false;
+        /* With autocommit off the next statement starts the next transaction. */
+        s->txn_open = s->implicit_txn;
+        s->txn_active = false;
+        s->txn_begin_len = 0;
+        session_savepoints_truncate(s, 0);
         if (plan->stmt == SP_STMT_BEGIN && sql.len <= SP_SESSION_BEGIN_MAX) {
             /*
              * The transaction starts on each shard when a statement first
@@ -752,6 +806,7 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
             s->txn_begin[sql.len] = '\0';
             s->txn_begin_len = sql.len;
             s->txn_open = true;
+            s->txn_active = true;
             if (!any) {
                 *reply_ok = true;
                 return SP_OK;
@@ -1032,6 +1087,8 @@ session_reset(struct sp_session *s)
     }
     s->autocommit = true;
     s->txn_open = false;
+    s->implicit_txn = false;
+    s->txn_active = false;
     s->txn_begin_len = 0;
     sp_prepared_set_clear(&s->prepared, session_release_stmt, &s->worker->pool);
     sp_sql_state_clear(&s->sql_state);

@@ -82,6 +82,8 @@ struct sp_session {
     bool close_after_flush;      /* close once the write queue is empty */
     bool autocommit;             /* as the backends last reported it */
     bool txn_open;               /* BEGIN ran: shards start the transaction when first reached */
+    bool implicit_txn;           /* SET autocommit = 0: the proxy opens a transaction after each end */
+    bool txn_active;             /* the open transaction began: BEGIN, or a statement ran in it */
     char txn_begin[SP_SESSION_BEGIN_MAX + 1]; /* the client's BEGIN text, replayed on each shard */
     size_t txn_begin_len;
     bool checking_login_db;      /* the login's database is being checked */

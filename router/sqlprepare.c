@@ -700,3 +700,39 @@ sp_sqlps_savepoint(struct sp_str sql, struct sp_str *name)
     }
     return c.tok.kind == SP_TOK_EOF ? kind : SP_SAVEPOINT_NONE;
 }
+
+int
+sp_sqlps_autocommit(struct sp_str sql)
+{
+    struct sp_token_cursor c;
+    struct sp_str name;
+    int value;
+
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    if (!SP_TOKEN_IS(&c.tok, "SET")) {
+        return -1;
+    }
+    sp_token_cursor_advance(&c);
+    if (!sqlps_session_target(&c, &name) || name.len != 10 ||
+        strncasecmp(name.ptr, "autocommit", 10) != 0) {
+        return -1;
+    }
+    if (!SP_TOKEN_IS_OP(&c.tok, "=") && !SP_TOKEN_IS_OP(&c.tok, ":=")) {
+        return -1;
+    }
+    sp_token_cursor_advance(&c);
+    if (SP_TOKEN_IS(&c.tok, "ON") || SP_TOKEN_IS(&c.tok, "TRUE") ||
+        (c.tok.kind == SP_TOK_NUMBER && c.tok.text.len == 1 && c.tok.text.ptr[0] == '1')) {
+        value = 1;
+    } else if (SP_TOKEN_IS(&c.tok, "OFF") || SP_TOKEN_IS(&c.tok, "FALSE") ||
+               (c.tok.kind == SP_TOK_NUMBER && c.tok.text.len == 1 && c.tok.text.ptr[0] == '0')) {
+        value = 0;
+    } else {
+        return -1;
+    }
+    sp_token_cursor_advance(&c);
+    if (c.tok.kind == SP_TOK_SEMICOLON) {
+        sp_token_cursor_advance(&c);
+    }
+    return c.tok.kind == SP_TOK_EOF ? value : -1;
+}

@@ -96,6 +96,12 @@ int sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
                                  struct sp_session_assign **out, size_t *n,
                                  bool *trackable) SP_WARN_UNUSED;
 
+/*
+ * Reads SQL as SET [SESSION] autocommit = 0 | 1 | ON | OFF | TRUE | FALSE
+ * alone: returns 0 or 1, or -1 for any other statement.
+ */
+int sp_sqlps_autocommit(struct sp_str sql);
+
 enum sp_savepoint_kind {
     SP_SAVEPOINT_NONE,       /* another statement */
     SP_SAVEPOINT_SET,        /* SAVEPOINT name */

@@ -155,6 +155,51 @@ class SavepointTest(unittest.TestCase):
         self.assertEqual(self.rows(), {})
 
 
+class AutocommitOffTest(unittest.TestCase):
+    """SET autocommit = 0 (PyMySQL's default) without pinning: the proxy opens the transactions."""
+
+    def setUp(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+            sptest.execute(conn, f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, n INT NOT NULL)")
+        self.a, self.b = keys_on_two_shards()
+
+    def tearDown(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+
+    def count(self):
+        with sptest.connect_proxy() as conn:
+            return sptest.query_all(conn, f"SELECT COUNT(*) FROM {TABLE}")[0][0]
+
+    def test_commit_rollback_and_back_on(self):
+        conn = sptest.connect_proxy(autocommit=False)
+        self.addCleanup(conn.close)
+        with conn.cursor() as cur:
+            cur.execute(f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 1)")
+        self.assertEqual(self.count(), 0, "uncommitted rows are visible to another client")
+        conn.commit()
+        self.assertEqual(self.count(), 2)
+        # The next statement opens the next transaction.
+        with conn.cursor() as cur:
+            cur.execute(f"UPDATE {TABLE} SET n = 2")
+            cur.execute("SAVEPOINT s")
+            cur.execute(f"DELETE FROM {TABLE} WHERE id = {self.a}")
+            cur.execute("ROLLBACK TO s")
+        conn.rollback()
+        with sptest.connect_proxy() as other:
+            self.assertEqual(sorted(sptest.query_all(other, f"SELECT id, n FROM {TABLE}")),
+                             sorted([(self.a, 1), (self.b, 1)]))
+        # Turning autocommit on commits the open transaction, as on a server.
+        with conn.cursor() as cur:
+            cur.execute(f"DELETE FROM {TABLE} WHERE id = {self.b}")
+        conn.autocommit(True)
+        self.assertEqual(self.count(), 1)
+        with conn.cursor() as cur:
+            cur.execute(f"DELETE FROM {TABLE}")
+        self.assertEqual(self.count(), 0)
+
+
 class TransactionModeSingleTest(OwnProxyTestCase):
     """transaction_mode "single": a transaction that would reach a second shard gets an ERR."""
 
