@@ -4,7 +4,10 @@
  */
 #include "protocol/charset.h"
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 
 static const struct sp_collation collations[] = {
     {5, "latin1", "latin1_german1_ci"},
@@ -41,4 +44,41 @@ uint16_t
 sp_collation_normalize(uint16_t id)
 {
     return sp_collation_find(id) != NULL ? id : SP_COLLATION_DEFAULT;
+}
+
+/* The default collation of each character set in the table. */
+static const struct {
+    const char *charset;
+    uint16_t id;
+} charset_defaults[] = {
+    {"latin1", 8}, {"ascii", 11}, {"gbk", 28}, {"utf8mb3", 33}, {"utf8", 33},
+    {"utf8mb4", 45}, {"binary", 63},
+};
+
+static bool
+charset_name_eq(const char *a, size_t len, const char *b)
+{
+    return strlen(b) == len && strncasecmp(a, b, len) == 0;
+}
+
+uint16_t
+sp_collation_by_name(const char *charset, size_t charset_len, const char *collation,
+                     size_t collation_len)
+{
+    size_t i;
+
+    if (collation != NULL) {
+        for (i = 0; i < sizeof(collations) / sizeof(collations[0]); i++) {
+            if (charset_name_eq(collation, collation_len, collations[i].collation)) {
+                return collations[i].id;
+            }
+        }
+        return 0;
+    }
+    for (i = 0; i < sizeof(charset_defaults) / sizeof(charset_defaults[0]); i++) {
+        if (charset_name_eq(charset, charset_len, charset_defaults[i].charset)) {
+            return charset_defaults[i].id;
+        }
+    }
+    return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef SP_PROTOCOL_CHARSET_H
 #define SP_PROTOCOL_CHARSET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* utf8mb4_general_ci: what the proxy announces and falls back to. */
@@ -25,5 +26,14 @@ const struct sp_collation *sp_collation_find(uint16_t id);
  * server falls back to its default character set for an unknown id.
  */
 uint16_t sp_collation_normalize(uint16_t id);
+
+/*
+ * Returns the id of collation COLLATION, or of character set CHARSET's
+ * default collation when COLLATION is NULL ("utf8" being utf8mb3, as in
+ * MariaDB 10.11); 0 when the proxy does not know the name. Names compare
+ * without regard to case; LEN arguments are the names' lengths.
+ */
+uint16_t sp_collation_by_name(const char *charset, size_t charset_len, const char *collation,
+                              size_t collation_len);
 
 #endif

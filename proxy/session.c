@@ -715,7 +715,7 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
     const struct sp_config *cfg = s->worker->proxy->cfg;
     struct sp_session_assign *assigns;
     enum sp_savepoint_kind savepoint;
-    struct sp_str savepoint_name;
+    struct sp_str savepoint_name, names_charset, names_collation;
     int autocommit;
     bool want[cfg->nshards];
     bool any = false, trackable;
@@ -724,6 +724,22 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
 
     if (plan->kind != SP_PLAN_SINGLE || plan->targets[0].shard != cfg->default_shard) {
         return SP_OK;
+    }
+
+    if (sp_sqlps_set_names(sql, &names_charset, &names_collation)) {
+        uint16_t id = sp_collation_by_name(names_charset.ptr, names_charset.len,
+                                           names_collation.ptr, names_collation.len);
+
+        /*
+         * A known character set becomes the session's collation, which every
+         * borrowed connection gets before it runs a statement; an unknown
+         * one goes to the shards, which pin the session (and report it).
+         */
+        if (id != 0) {
+            s->collation = id;
+            *reply_ok = true;
+            return SP_OK;
+        }
     }
 
     autocommit = sp_sqlps_autocommit(sql);

@@ -736,3 +736,50 @@ sp_sqlps_autocommit(struct sp_str sql)
     }
     return c.tok.kind == SP_TOK_EOF ? value : -1;
 }
+
+/* A character set or collation name: a word, or one in quotes or backquotes. */
+static bool
+sqlps_charset_name(const struct sp_token *tok, struct sp_str *out)
+{
+    if (tok->kind == SP_TOK_IDENT) {
+        *out = tok->text;
+        return !SP_TOKEN_IS(tok, "DEFAULT");
+    }
+    if ((tok->kind == SP_TOK_STRING || tok->kind == SP_TOK_QUOTED_IDENT) && tok->text.len > 2) {
+        *out = sp_str_make(tok->text.ptr + 1, tok->text.len - 2);
+        return memchr(out->ptr, tok->text.ptr[0], out->len) == NULL;
+    }
+    return false;
+}
+
+bool
+sp_sqlps_set_names(struct sp_str sql, struct sp_str *charset, struct sp_str *collation)
+{
+    struct sp_token_cursor c;
+
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    if (!SP_TOKEN_IS(&c.tok, "SET")) {
+        return false;
+    }
+    sp_token_cursor_advance(&c);
+    if (!SP_TOKEN_IS(&c.tok, "NAMES")) {
+        return false;
+    }
+    sp_token_cursor_advance(&c);
+    if (!sqlps_charset_name(&c.tok, charset)) {
+        return false;
+    }
+    sp_token_cursor_advance(&c);
+    *collation = SP_STR_NULL;
+    if (SP_TOKEN_IS(&c.tok, "COLLATE")) {
+        sp_token_cursor_advance(&c);
+        if (!sqlps_charset_name(&c.tok, collation)) {
+            return false;
+        }
+        sp_token_cursor_advance(&c);
+    }
+    if (c.tok.kind == SP_TOK_SEMICOLON) {
+        sp_token_cursor_advance(&c);
+    }
+    return c.tok.kind == SP_TOK_EOF;
+}

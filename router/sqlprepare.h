@@ -102,6 +102,13 @@ int sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
  */
 int sp_sqlps_autocommit(struct sp_str sql);
 
+/*
+ * Reads SQL as SET NAMES charset [COLLATE collation] alone, storing the
+ * names without quotes; *COLLATION gets a null pointer without COLLATE.
+ * Returns false for any other statement (SET NAMES DEFAULT included).
+ */
+bool sp_sqlps_set_names(struct sp_str sql, struct sp_str *charset, struct sp_str *collation);
+
 enum sp_savepoint_kind {
     SP_SAVEPOINT_NONE,       /* another statement */
     SP_SAVEPOINT_SET,        /* SAVEPOINT name */

@@ -156,6 +156,20 @@ class SessionVariableTest(unittest.TestCase):
                 break
         self.assertTrue(seen_same, "the second client never reused the first one's connection")
 
+    def test_set_names_follows_the_client(self):
+        with sptest.connect_proxy() as conn:
+            execute(conn, "SET NAMES latin1 COLLATE latin1_bin")
+            for _ in range(3):
+                rows = query_all(conn, "SELECT DISTINCT @@character_set_client,"
+                                       " @@collation_connection FROM sbtest_vars")
+                self.assertEqual(rows, [("latin1", "latin1_bin")])
+            execute(conn, "SET NAMES 'utf8mb4'")
+            self.assertEqual(query_all(conn, "SELECT @@collation_connection"),
+                             [("utf8mb4_general_ci",)])
+        for _ in range(5):
+            with sptest.connect_proxy() as other:
+                self.assertEqual(query_all(other, "SELECT @@character_set_client"), [("utf8mb4",)])
+
     def test_a_bad_value_changes_nothing(self):
         with sptest.connect_proxy() as conn:
             with self.assertRaises(pymysql.MySQLError):

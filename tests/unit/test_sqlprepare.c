@@ -246,6 +246,31 @@ savepoint_statements(void **state)
                      SP_SAVEPOINT_NONE);
 }
 
+static void
+set_names_and_autocommit(void **state)
+{
+    struct sp_str charset, collation;
+
+    (void)state;
+    assert_true(sp_sqlps_set_names(sp_str_cstr("SET NAMES utf8mb4"), &charset, &collation));
+    assert_str(charset, "utf8mb4");
+    assert_null(collation.ptr);
+    assert_true(sp_sqlps_set_names(sp_str_cstr("set names 'latin1' collate `latin1_bin`;"),
+                                   &charset, &collation));
+    assert_str(charset, "latin1");
+    assert_str(collation, "latin1_bin");
+    assert_false(sp_sqlps_set_names(sp_str_cstr("SET NAMES DEFAULT"), &charset, &collation));
+    assert_false(sp_sqlps_set_names(sp_str_cstr("SET NAMES utf8, sql_mode = ''"), &charset,
+                                    &collation));
+
+    assert_int_equal(sp_sqlps_autocommit(sp_str_cstr("SET AUTOCOMMIT = 0")), 0);
+    assert_int_equal(sp_sqlps_autocommit(sp_str_cstr("set session autocommit=ON;")), 1);
+    assert_int_equal(sp_sqlps_autocommit(sp_str_cstr("SET @@autocommit := false")), 0);
+    assert_int_equal(sp_sqlps_autocommit(sp_str_cstr("SET autocommit = 2")), -1);
+    assert_int_equal(sp_sqlps_autocommit(sp_str_cstr("SET autocommit = 0, sql_mode = ''")), -1);
+    assert_int_equal(sp_sqlps_autocommit(sp_str_cstr("SET GLOBAL autocommit = 0")), -1);
+}
+
 int
 main(void)
 {
@@ -258,6 +283,7 @@ main(void)
         cmocka_unit_test_setup_teardown(name_marker_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(session_assignments, setup, teardown),
         cmocka_unit_test_setup_teardown(savepoint_statements, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_names_and_autocommit, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
