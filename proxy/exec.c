@@ -33,8 +33,8 @@
  * Makes the status flags of an OK or EOF packet that a backend sent (its
  * first LEN bytes at PAYLOAD, in the client buffer) tell the session's
  * state: backends always run in autocommit mode, and the proxy keeps
- * autocommit off and open transactions itself. Clients read these flags
- * (PyMySQL skips SET autocommit when they say it is on already).
+ * autocommit off and open transactions itself. Clients read these flags:
+ * PyMySQL skips SET autocommit when the flags show it is on already.
  */
 static void
 exec_fix_status(const struct sp_session *s, uint8_t *payload, size_t len)
@@ -983,9 +983,9 @@ sp_exec_on_client_writable(struct sp_session *s)
  * until innodb_lock_wait_timeout ends one statement with 1205. And when a
  * shard finds a deadlock (1213) it rolls back only its own part. Either
  * way the session's transaction is rolled back on every shard, by closing
- * their connections, and the client is told 1213, to restart it, as one
- * server would after a deadlock; otherwise a BEGIN that the client sends
- * next would commit the other shards' part.
+ * their connections, and the client gets 1213, to restart it, as after a
+ * deadlock on one server. Otherwise a BEGIN that the client sends next
+ * would commit the other shards' part.
  * NOTE: a pinned connection keeps session state that closing would lose,
  * so its transaction stays open and the client must roll it back.
  */

@@ -731,9 +731,9 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
                                            names_collation.ptr, names_collation.len);
 
         /*
-         * A known character set becomes the session's collation, which every
-         * borrowed connection gets before it runs a statement; an unknown
-         * one goes to the shards, which pin the session (and report it).
+         * A known character set becomes the session's collation, and every
+         * borrowed connection gets it before it runs a statement. An unknown
+         * one goes to the shards, which pin the session or return an error.
          */
         if (id != 0) {
             s->collation = id;
@@ -761,7 +761,7 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
         }
         s->pending_savepoint = 0;
         if (!s->txn_open) {
-            return SP_OK; /* outside a transaction: the default shard answers */
+            return SP_OK; /* outside a transaction: the default shard replies */
         }
         /* The transaction has reached no shard yet: the list is all there is. */
         if (savepoint != SP_SAVEPOINT_SET &&
