@@ -1050,6 +1050,10 @@ exec_maybe_finish(struct sp_session *s)
     }
     for (i = 0; i < ex->nlegs; i++) {
         ok = ok && !ex->legs[i].failed;
+        /* LAST_INSERT_ID() answers for the session, whichever shard generated the id. */
+        if (!ex->legs[i].failed && ex->legs[i].last_insert_id != 0) {
+            s->last_insert_id = ex->legs[i].last_insert_id;
+        }
     }
     ex->failed = !ok;
     if (ex->stmt == SP_STMT_DDL_TABLE || ex->stmt == SP_STMT_DDL_DATABASE) {

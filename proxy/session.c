@@ -978,11 +978,20 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
 {
     const struct sp_proxy *proxy = s->worker->proxy;
     bool reply_ok = false;
+    struct sp_str text;
     int rc;
 
     if (session_report_lost_transaction(s)) {
         return false;
     }
+    rc = sp_sqlps_last_insert_id(sp_str_make((const char *)sql, len), s->last_insert_id,
+                                 &s->arena, &text);
+    if (rc != SP_OK) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
+        return false;
+    }
+    sql = (const uint8_t *)text.ptr;
+    len = text.len;
 
     rc = sp_router_plan(proxy->router, (const char *)sql, len, &s->arena, plan);
     if (rc != SP_OK) {
@@ -1106,6 +1115,7 @@ session_reset(struct sp_session *s)
     s->implicit_txn = false;
     s->txn_active = false;
     s->txn_begin_len = 0;
+    s->last_insert_id = 0;
     sp_prepared_set_clear(&s->prepared, session_release_stmt, &s->worker->pool);
     sp_sql_state_clear(&s->sql_state);
     sp_sysvars_free(&s->vars);

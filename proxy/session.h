@@ -84,6 +84,7 @@ struct sp_session {
     bool txn_open;               /* BEGIN ran: shards start the transaction when first reached */
     bool implicit_txn;           /* SET autocommit = 0: the proxy opens a transaction after each end */
     bool txn_active;             /* the open transaction began: BEGIN, or a statement ran in it */
+    uint64_t last_insert_id;     /* of the session's last statement that generated one */
     char txn_begin[SP_SESSION_BEGIN_MAX + 1]; /* the client's BEGIN text, replayed on each shard */
     size_t txn_begin_len;
     bool checking_login_db;      /* the login's database is being checked */

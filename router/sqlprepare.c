@@ -5,6 +5,7 @@
  */
 #include "router/sqlprepare.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -782,4 +783,61 @@ sp_sqlps_set_names(struct sp_str sql, struct sp_str *charset, struct sp_str *col
         sp_token_cursor_advance(&c);
     }
     return c.tok.kind == SP_TOK_EOF;
+}
+
+int
+sp_sqlps_last_insert_id(struct sp_str sql, uint64_t value, struct sp_arena *arena,
+                        struct sp_str *out)
+{
+    struct sp_token_cursor c;
+    const char *copied = sql.ptr;
+    char digits[24];
+    size_t ndigits, used = 0, cap;
+    char *buf = NULL;
+
+    *out = sql;
+    /* Only a text with an underscore can call the function: the others skip the scan. */
+    if (sql.len < 16 || memchr(sql.ptr, '_', sql.len) == NULL) {
+        return SP_OK;
+    }
+    ndigits = (size_t)snprintf(digits, sizeof(digits), "%llu", (unsigned long long)value);
+    cap = sql.len + 1;
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    while (c.tok.kind != SP_TOK_EOF && c.tok.kind != SP_TOK_ERROR) {
+        struct sp_token open = sp_token_cursor_peek(&c);
+        struct sp_token_cursor probe;
+
+        if (!SP_TOKEN_IS(&c.tok, "LAST_INSERT_ID") || open.kind != SP_TOK_LPAREN) {
+            sp_token_cursor_advance(&c);
+            continue;
+        }
+        probe = c;
+        sp_token_cursor_advance(&probe);
+        sp_token_cursor_advance(&probe);
+        if (probe.tok.kind != SP_TOK_RPAREN) {
+            sp_token_cursor_advance(&c); /* LAST_INSERT_ID(expr) sets the value: left as it is */
+            continue;
+        }
+        if (buf == NULL) {
+            buf = sp_arena_alloc(arena, cap + 32 * (sql.len / 16 + 1));
+            if (buf == NULL) {
+                return SP_ENOMEM;
+            }
+        }
+        memcpy(buf + used, copied, (size_t)(c.tok.text.ptr - copied));
+        used += (size_t)(c.tok.text.ptr - copied);
+        memcpy(buf + used, digits, ndigits);
+        used += ndigits;
+        copied = probe.tok.text.ptr + probe.tok.text.len;
+        c = probe;
+        sp_token_cursor_advance(&c);
+    }
+    if (buf == NULL) {
+        return SP_OK;
+    }
+    memcpy(buf + used, copied, (size_t)(sql.ptr + sql.len - copied));
+    used += (size_t)(sql.ptr + sql.len - copied);
+    buf[used] = '\0';
+    *out = sp_str_make(buf, used);
+    return SP_OK;
 }

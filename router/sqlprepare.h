@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/arena.h"
 #include "common/status.h"
@@ -108,6 +109,15 @@ int sp_sqlps_autocommit(struct sp_str sql);
  * Returns false for any other statement (SET NAMES DEFAULT included).
  */
 bool sp_sqlps_set_names(struct sp_str sql, struct sp_str *charset, struct sp_str *collation);
+
+/*
+ * Writes SQL with each LAST_INSERT_ID() call without arguments replaced
+ * by VALUE into ARENA: the session's last insert id, wherever the insert
+ * ran. Returns SP_OK with *OUT set (SQL itself when there is no such
+ * call), or SP_ENOMEM.
+ */
+int sp_sqlps_last_insert_id(struct sp_str sql, uint64_t value, struct sp_arena *arena,
+                            struct sp_str *out) SP_WARN_UNUSED;
 
 enum sp_savepoint_kind {
     SP_SAVEPOINT_NONE,       /* another statement */

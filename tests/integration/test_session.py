@@ -170,6 +170,21 @@ class SessionVariableTest(unittest.TestCase):
             with sptest.connect_proxy() as other:
                 self.assertEqual(query_all(other, "SELECT @@character_set_client"), [("utf8mb4",)])
 
+    def test_last_insert_id_answers_for_the_session(self):
+        with sptest.connect_proxy() as conn, sptest.connect_proxy() as other:
+            execute(conn, "DROP TABLE IF EXISTS plain_ids")
+            execute(conn, "CREATE TABLE plain_ids (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
+            self.addCleanup(lambda: execute(sptest.connect_proxy(), "DROP TABLE IF EXISTS plain_ids"))
+            execute(conn, "INSERT INTO plain_ids (v) VALUES (1), (2)")
+            execute(conn, "INSERT INTO plain_ids (v) VALUES (3)")
+            execute(other, "INSERT INTO plain_ids (v) VALUES (4)")
+            # Other statements and another client's inserts in between change nothing.
+            query_all(conn, "SELECT COUNT(*) FROM sbtest_vars")
+            self.assertEqual(query_all(conn, "SELECT LAST_INSERT_ID(), last_insert_id() + 1"), [(3, 4)])
+            self.assertEqual(query_all(other, "SELECT LAST_INSERT_ID()"), [(4,)])
+        with sptest.connect_proxy() as fresh:
+            self.assertEqual(query_all(fresh, "SELECT LAST_INSERT_ID()"), [(0,)])
+
     def test_a_bad_value_changes_nothing(self):
         with sptest.connect_proxy() as conn:
             with self.assertRaises(pymysql.MySQLError):

@@ -271,6 +271,24 @@ set_names_and_autocommit(void **state)
     assert_int_equal(sp_sqlps_autocommit(sp_str_cstr("SET GLOBAL autocommit = 0")), -1);
 }
 
+static void
+last_insert_id_calls(void **state)
+{
+    struct sp_str out;
+
+    (void)state;
+    assert_int_equal(sp_sqlps_last_insert_id(
+                         sp_str_cstr("SELECT LAST_INSERT_ID(), last_insert_id ( ) + 1, "
+                                     "'LAST_INSERT_ID()', LAST_INSERT_ID(5)"),
+                         42, &arena, &out),
+                     SP_OK);
+    assert_str(out, "SELECT 42, 42 + 1, 'LAST_INSERT_ID()', LAST_INSERT_ID(5)");
+    assert_int_equal(sp_sqlps_last_insert_id(sp_str_cstr("SELECT id FROM t WHERE id = 1"), 7,
+                                             &arena, &out),
+                     SP_OK);
+    assert_str(out, "SELECT id FROM t WHERE id = 1");
+}
+
 int
 main(void)
 {
@@ -284,6 +302,7 @@ main(void)
         cmocka_unit_test_setup_teardown(session_assignments, setup, teardown),
         cmocka_unit_test_setup_teardown(savepoint_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(set_names_and_autocommit, setup, teardown),
+        cmocka_unit_test_setup_teardown(last_insert_id_calls, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
