@@ -349,6 +349,13 @@ exec_leg_prestep_done(struct sp_leg *leg)
     case SP_PRESTEP_SET_NAMES:
         be->collation = s->collation;
         break;
+    case SP_PRESTEP_BEGIN:
+        /*
+         * From here the connection holds the session's transaction, so a
+         * statement that fails on it must not send it back to the pool.
+         */
+        leg->was_in_trans = true;
+        break;
     case SP_PRESTEP_SAVEPOINTS:
         /* A shard that joins the transaction gets its savepoints, so ROLLBACK TO reaches it too. */
         if (++leg->savepoint_next < s->nsavepoints) {
@@ -929,6 +936,7 @@ sp_exec_on_backend_error(struct sp_leg *leg, const char *reason)
     retry = !leg->got_bytes && ex->retryable && !leg->retried && !leg->from_held && be->reused;
     if (retry) {
         leg->retried = true;
+        leg->was_in_trans = false; /* a transaction begun on the dead connection died with it */
         leg->backend = NULL;
         be->leg = NULL;
         sp_backend_close(be, reason);

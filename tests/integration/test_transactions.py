@@ -226,5 +226,46 @@ class TransactionModeSingleTest(OwnProxyTestCase):
                 sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
 
 
+class FailedStatementTest(sptest.ProxyTestCase):
+    """A statement that fails as the first one of a transaction on a shard."""
+
+    def setUp(self):
+        super().setUp()
+        sptest.execute(self.proxy, f"DROP TABLE IF EXISTS {TABLE}")
+        sptest.execute(self.proxy, f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, n INT NOT NULL)")
+        self.addCleanup(self.drop_everywhere, TABLE)
+        self.a, self.b = keys_on_two_shards()
+        sptest.execute(self.proxy, f"INSERT INTO {TABLE} (id, n) VALUES ({self.b}, 0)")
+
+    def open_transactions(self, index):
+        """Transactions open on shard INDEX, other than the test's own connection's."""
+        rows = sptest.query_all(self.shard(index),
+                                "SELECT COUNT(*) FROM information_schema.innodb_trx"
+                                " WHERE trx_mysql_thread_id <> CONNECTION_ID()")
+        return rows[0][0]
+
+    def test_failed_statement_keeps_the_transaction_with_the_session(self):
+        shard_b = sptest.shard_of_int(self.b)
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, "BEGIN")
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1)")
+            # The proxy begins the transaction on the second shard, then the
+            # statement fails there: the transaction stays open, as on a server.
+            self.assertProxyError(1062, sptest.execute, conn,
+                                  f"INSERT INTO {TABLE} (id, n) VALUES ({self.b}, 1)")
+            sptest.execute(conn, "ROLLBACK")
+        # The rollback reached that shard too; no connection keeps a transaction.
+        self.assertTrue(sptest.wait_until(lambda: self.open_transactions(shard_b) == 0, 5),
+                        "a backend connection still has a transaction open")
+        self.assertEqual(sorted(sptest.query_all(self.shard(shard_b), f"SELECT id, n FROM {TABLE}")),
+                         [(self.b, 0)])
+        # Other clients' autocommit writes commit.
+        with sptest.connect_proxy() as other:
+            for n in range(1, 5):
+                sptest.execute(other, f"UPDATE {TABLE} SET n = {n} WHERE id = {self.b}")
+                rows = sptest.query_all(self.shard(shard_b), f"SELECT n FROM {TABLE} WHERE id = {self.b}")
+                self.assertEqual(rows, [(n,)])
+
+
 if __name__ == "__main__":
     unittest.main()
