@@ -1011,9 +1011,7 @@ exec_rollback_after_lock_failure(struct sp_session *s)
     if (!lock_failure) {
         return;
     }
-    s->txn_open = s->implicit_txn;
-    s->txn_active = false;
-    s->txn_begin_len = 0;
+    sp_session_end_transaction(s);
     for (i = 0; i < cfg->nshards; i++) {
         struct sp_held_backend *held = &s->held[i];
         struct sp_backend *be = held->backend;
@@ -1064,11 +1062,6 @@ exec_maybe_finish(struct sp_session *s)
         }
     }
     ex->failed = !ok;
-    if (ex->stmt == SP_STMT_DDL_TABLE || ex->stmt == SP_STMT_DDL_DATABASE) {
-        s->txn_open = s->implicit_txn; /* DDL commits the open transaction */
-        s->txn_active = false;
-        s->txn_begin_len = 0;
-    }
     if (!ok) {
         exec_rollback_after_lock_failure(s);
     } else if (s->pending_savepoint != 0) {
@@ -1112,11 +1105,19 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
                     (plan->stmt == SP_STMT_SELECT || plan->stmt == SP_STMT_SHOW ||
                      command == SP_COM_INIT_DB || command == SP_COM_FIELD_LIST ||
                      command == SP_COM_STATISTICS || command == SP_COM_STMT_PREPARE);
-    ex->in_trans = s->txn_open;
-    if (s->txn_open && plan->stmt != SP_STMT_COMMIT && plan->stmt != SP_STMT_ROLLBACK) {
+    if (plan->implicit_commit) {
+        /*
+         * The statement commits the transaction before it runs, on the
+         * shards it reaches, and the extra COMMIT targets end it on the
+         * others: it runs outside a transaction, with no BEGIN first.
+         */
+        sp_session_end_transaction(s);
+    }
+    ex->in_trans = s->txn_open && !plan->implicit_commit;
+    if (ex->in_trans && plan->stmt != SP_STMT_COMMIT && plan->stmt != SP_STMT_ROLLBACK) {
         s->txn_active = true; /* autocommit off: this statement begins the transaction */
     }
-    for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
+    for (i = 0; i < s->worker->proxy->cfg->nshards && !plan->implicit_commit; i++) {
         ex->in_trans = ex->in_trans || (s->held[i].backend != NULL && s->held[i].in_trans);
     }
 
@@ -1143,6 +1144,7 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
         leg->index = (uint32_t)i;
         leg->command = command;
         leg->arg = plan->targets[i].sql;
+        leg->commit_only = i >= ex->nlegs - plan->ncommit_only;
     }
 
     /* Completion is deferred until every leg has been started. */

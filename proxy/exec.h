@@ -71,6 +71,7 @@ struct sp_leg {
     bool got_bytes;              /* a response byte to the statement arrived */
     bool forward_header;         /* this leg streams the column definitions */
     bool was_in_trans;           /* its held backend had a transaction open */
+    bool commit_only;            /* sends COMMIT for an implicit commit elsewhere */
     bool retried;
     size_t stream_left;          /* payload bytes of the current packet still to pass */
     bool stream_forward;         /* whether they go to the client */

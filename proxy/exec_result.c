@@ -183,7 +183,7 @@ exec_append_shard_names(const struct sp_session *s, char *out, size_t len, bool 
     bool first = true;
 
     for (i = 0; i < ex->nlegs && used < len; i++) {
-        if (ex->legs[i].failed != failed) {
+        if (ex->legs[i].failed != failed || ex->legs[i].commit_only) {
             continue;
         }
         used += (size_t)snprintf(out + used, len - used, "%s%s", first ? "" : ", ",
@@ -256,7 +256,7 @@ exec_merge_info(const struct sp_exec *ex, char *out, size_t len)
     for (i = 0; i < ex->nlegs; i++) {
         const struct sp_leg *leg = &ex->legs[i];
 
-        if (leg->failed) {
+        if (leg->failed || leg->commit_only) {
             continue;
         }
         if (!info_parse(leg->info, first ? &sum : &one)) {
@@ -290,13 +290,22 @@ int
 exec_reply_merged(struct sp_session *s)
 {
     struct sp_exec *ex = &s->exec;
-    const struct sp_leg *first_failed = NULL;
+    const struct sp_leg *first_failed = NULL, *commit_failed = NULL;
     uint64_t affected = 0, last_insert_id = 0;
     uint16_t warnings = 0;
-    size_t i, nfailed = 0;
+    size_t i, nfailed = 0, nlegs = 0;
 
     for (i = 0; i < ex->nlegs; i++) {
         struct sp_leg *leg = &ex->legs[i];
+
+        if (leg->commit_only) {
+            /* Ended the transaction elsewhere: it adds nothing to the counts. */
+            if (leg->failed && commit_failed == NULL) {
+                commit_failed = leg;
+            }
+            continue;
+        }
+        nlegs++;
 
         if (!leg->failed && leg->got_result_set && ex->kind != SP_PLAN_SCATTER_ROWS) {
             leg->failed = true;
@@ -317,6 +326,21 @@ exec_reply_merged(struct sp_session *s)
         warnings = (uint16_t)(warnings + leg->warnings);
     }
 
+    if (commit_failed != NULL) {
+        struct sp_error err;
+
+        sp_error_set(&err, commit_failed->error.code, commit_failed->error.sqlstate,
+                     "the statement %s, but the transaction it commits implicitly failed to commit "
+                     "on shard %s: %s",
+                     first_failed == NULL ? "succeeded" : "failed",
+                     s->worker->proxy->cfg->shards[commit_failed->shard].name,
+                     commit_failed->error.message);
+        sp_log_warn("partial_failure", "worker=%u conn=%u implicit_commit_failed=\"%s\" error=\"%s\"",
+                    s->worker->id, s->connection_id,
+                    s->worker->proxy->cfg->shards[commit_failed->shard].name,
+                    commit_failed->error.message);
+        return sp_session_append_err(s, &err);
+    }
     if (first_failed == NULL && ex->same_rows) {
         /* A reference table: every shard changed its own full copy, so one shard's count is right. */
         const struct sp_leg *leg = &ex->legs[0];
@@ -330,7 +354,7 @@ exec_reply_merged(struct sp_session *s)
         exec_merge_info(ex, info, sizeof(info));
         return sp_session_append_ok(s, affected, last_insert_id, warnings, sp_str_cstr(info));
     }
-    if (ex->nlegs == 1) {
+    if (nlegs == 1) {
         return sp_session_append_err(s, &first_failed->error);
     }
 
@@ -343,9 +367,9 @@ exec_reply_merged(struct sp_session *s)
         exec_append_shard_names(s, done, sizeof(done), false);
         sp_error_set(&err, first_failed->error.code, first_failed->error.sqlstate,
                      "statement failed on shard %s: %s%s%s", shards, first_failed->error.message,
-                     nfailed < ex->nlegs ? "; it succeeded on shard " : "",
-                     nfailed < ex->nlegs ? done : "");
-        if (nfailed < ex->nlegs) {
+                     nfailed < nlegs ? "; it succeeded on shard " : "",
+                     nfailed < nlegs ? done : "");
+        if (nfailed < nlegs) {
             sp_log_warn("partial_failure",
                         "worker=%u conn=%u failed=\"%s\" succeeded=\"%s\" error=\"%s\"",
                         s->worker->id, s->connection_id, shards, done,

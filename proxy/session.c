@@ -860,6 +860,15 @@ session_savepoint_find(const struct sp_session *s, struct sp_str name)
 }
 
 void
+sp_session_end_transaction(struct sp_session *s)
+{
+    s->txn_open = s->implicit_txn;
+    s->txn_active = false;
+    s->txn_begin_len = 0;
+    session_savepoints_truncate(s, 0);
+}
+
+void
 sp_session_savepoint_done(struct sp_session *s)
 {
     struct sp_str name = s->pending_savepoint_name;
@@ -972,6 +981,60 @@ session_transaction_allowed(struct sp_session *s, const struct sp_plan *plan)
     return false;
 }
 
+/*
+ * A statement that commits implicitly (DDL, LOCK TABLES, GRANT ...)
+ * commits the whole transaction on a server. The shards it does not reach
+ * get a COMMIT in the same step, as extra targets at the end of the plan.
+ * Replies the ERR and returns false when that cannot be done.
+ */
+static bool
+session_commit_before(struct sp_session *s, struct sp_plan *plan)
+{
+    const struct sp_config *cfg = s->worker->proxy->cfg;
+    struct sp_plan_target *targets;
+    bool want[cfg->nshards];
+    size_t i, n = 0;
+
+    if (!plan->implicit_commit) {
+        return true;
+    }
+    for (i = 0; i < cfg->nshards; i++) {
+        want[i] = s->held[i].backend != NULL && s->held[i].in_trans;
+    }
+    for (i = 0; i < plan->ntargets; i++) {
+        want[plan->targets[i].shard] = false;
+    }
+    for (i = 0; i < cfg->nshards; i++) {
+        n += want[i];
+    }
+    if (n == 0) {
+        return true;
+    }
+    if (plan->multi_statement || (plan->kind != SP_PLAN_SINGLE && plan->kind != SP_PLAN_BROADCAST)) {
+        session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000",
+                            "this statement commits the open transaction, which spans other "
+                            "shards: send COMMIT first, or send the statement on its own");
+        return false;
+    }
+    targets = sp_arena_alloc(&s->arena, (plan->ntargets + n) * sizeof(*targets));
+    if (targets == NULL) {
+        session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
+        return false;
+    }
+    memcpy(targets, plan->targets, plan->ntargets * sizeof(*targets));
+    for (i = 0; i < cfg->nshards; i++) {
+        if (want[i]) {
+            targets[plan->ntargets].shard = (uint32_t)i;
+            targets[plan->ntargets].sql = sp_str_cstr("COMMIT");
+            plan->ntargets++;
+        }
+    }
+    plan->targets = targets;
+    plan->ncommit_only = n;
+    plan->kind = SP_PLAN_BROADCAST;
+    return true;
+}
+
 /* Routes SQL into PLAN; on false the client already got its ERR. */
 bool
 session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_plan *plan)
@@ -1029,6 +1092,9 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
         }
         sp_session_command_done(s);
         return false;
+    }
+    if (plan->implicit_commit) {
+        return session_commit_before(s, plan);
     }
     return session_transaction_allowed(s, plan);
 }

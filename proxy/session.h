@@ -156,6 +156,13 @@ void sp_session_close_cursor(struct sp_session *s, struct sp_prepared *stmt);
 /* A savepoint statement succeeded on every shard of the transaction: update the list. */
 void sp_session_savepoint_done(struct sp_session *s);
 
+/*
+ * Forgets the session's transaction: it ended on the shards, by an
+ * implicit commit or a rollback. With autocommit off the next statement
+ * opens the next one.
+ */
+void sp_session_end_transaction(struct sp_session *s);
+
 /* True when the client's write queue is above its high watermark. */
 bool sp_session_write_blocked(const struct sp_session *s);
 

@@ -206,16 +206,23 @@ sp_classify(const struct sp_token_cursor *at, struct sp_classification *out)
         out->kind = SP_STMT_DELETE;
     } else if (SP_TOKEN_IS(&first, "CREATE")) {
         classify_create(&c, out);
+        out->implicit_commit = !out->temporary;
     } else if (SP_TOKEN_IS(&first, "ALTER")) {
         classify_alter(&c, out);
+        out->implicit_commit = true;
     } else if (SP_TOKEN_IS(&first, "DROP")) {
+        out->implicit_commit = !SP_TOKEN_IS(&c.tok, "TEMPORARY") && !SP_TOKEN_IS(&c.tok, "PREPARE");
         classify_drop(&c, out);
     } else if (SP_TOKEN_IS(&first, "TRUNCATE")) {
         out->kind = SP_STMT_DDL_TABLE;
+        out->implicit_commit = true;
     } else if (SP_TOKEN_IS(&first, "RENAME")) {
         if (SP_TOKEN_IS(&c.tok, "TABLE") || SP_TOKEN_IS(&c.tok, "TABLES")) {
             out->kind = SP_STMT_DDL_TABLE;
         }
+        out->implicit_commit = true;
+    } else if (SP_TOKEN_IS(&first, "GRANT") || SP_TOKEN_IS(&first, "REVOKE")) {
+        out->implicit_commit = true;
     } else if (SP_TOKEN_IS(&first, "USE")) {
         out->kind = SP_STMT_USE;
     } else if (SP_TOKEN_IS(&first, "SET")) {
@@ -232,6 +239,11 @@ sp_classify(const struct sp_token_cursor *at, struct sp_classification *out)
                || SP_TOKEN_IS(&first, "DEALLOCATE") || SP_TOKEN_IS(&first, "HANDLER")
                || SP_TOKEN_IS(&first, "XA")) {
         out->pins_session = true;
+        if (SP_TOKEN_IS(&first, "LOCK")
+            && (SP_TOKEN_IS(&c.tok, "TABLE") || SP_TOKEN_IS(&c.tok, "TABLES"))) {
+            out->lock_tables = true;
+            out->implicit_commit = true;
+        }
     } else if (SP_TOKEN_IS(&first, "EXPLAIN") || SP_TOKEN_IS(&first, "DESCRIBE")
                || SP_TOKEN_IS(&first, "DESC")) {
         out->explain = true;

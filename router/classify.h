@@ -24,6 +24,16 @@ struct sp_classification {
     bool pins_session;
     bool temporary; /* CREATE or DROP TEMPORARY TABLE */
     /*
+     * The server commits the open transaction before it runs the
+     * statement: CREATE, ALTER, DROP (but not of a TEMPORARY table or a
+     * prepared statement), RENAME, TRUNCATE, GRANT, REVOKE and LOCK TABLES.
+     * NOTE: ANALYZE, CHECK, OPTIMIZE and REPAIR TABLE, FLUSH and the like
+     * commit too but are not marked: they return rows, and only on the
+     * default shard.
+     */
+    bool implicit_commit;
+    bool lock_tables; /* LOCK TABLE[S] */
+    /*
      * CREATE PROCEDURE, FUNCTION, TRIGGER, EVENT or PACKAGE and BEGIN NOT
      * ATOMIC: a stored-program body follows whose ';' do not end the
      * statement.

@@ -300,6 +300,20 @@ router_route(const struct sp_router *router, const struct sp_scan *scan, struct 
     if (scan->cls.explain) {
         return router_route_explain(router, scan, arena, route, err);
     }
+    if (scan->named_rule != NULL && scan->cls.lock_tables) {
+        struct sp_str table = sp_router_token_name(&scan->named_sharded);
+
+        /* Each shard would lock only its own rows, which is not what a client asks for. */
+        route->kind = SP_PLAN_REJECT;
+        route->targets = NULL;
+        route->ntargets = 0;
+        sp_error_set(err, SP_ER_NOT_SUPPORTED_YET, "42000",
+                     "LOCK TABLES of %s table '%.*s' is not supported: use a transaction with "
+                     "SELECT ... FOR UPDATE instead",
+                     scan->named_rule->type == SP_TABLE_REFERENCE ? "reference" : "sharded",
+                     (int)table.len, table.ptr);
+        return SP_OK;
+    }
     if (scan->named_rule != NULL) {
         sp_route_unparseable(route, err, &scan->named_sharded, scan->named_rule,
                              "the statement is not valid SQL, or a kind of statement that is not "
@@ -409,6 +423,8 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
     out->use_db = SP_STR_NULL;
     out->pins_session = false;
     out->multi_statement = false;
+    out->implicit_commit = false;
+    out->ncommit_only = 0;
     out->broadcast_same_rows = false;
     out->merge = NULL;
     sp_error_clear(&out->error);
@@ -444,6 +460,7 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
             }
         }
         out->pins_session = out->pins_session || scan.pins_session;
+        out->implicit_commit = out->implicit_commit || scan.cls.implicit_commit;
         if (scan.cls.kind == SP_STMT_USE) {
             rc = router_use_db(&scan, arena, out);
             if (rc != SP_OK) {

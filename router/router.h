@@ -75,6 +75,16 @@ struct sp_plan {
     /* The text contains more than one statement (CLIENT_MULTI_STATEMENTS). */
     bool multi_statement;
 
+    /* A statement commits the open transaction first, as DDL does on a server. */
+    bool implicit_commit;
+
+    /*
+     * The last ncommit_only targets only send COMMIT: the session adds them
+     * to end its transaction on shards an implicit commit does not reach.
+     * The router leaves it 0.
+     */
+    size_t ncommit_only;
+
     struct sp_error error; /* set when kind is SP_PLAN_REJECT */
 
     /*

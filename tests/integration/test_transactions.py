@@ -244,7 +244,7 @@ class FailedStatementTest(sptest.ProxyTestCase):
                                 " WHERE trx_mysql_thread_id <> CONNECTION_ID()")
         return rows[0][0]
 
-    def test_failed_statement_keeps_the_transaction_with_the_session(self):
+    def test_failed_statement_keeps_transaction(self):
         shard_b = sptest.shard_of_int(self.b)
         with sptest.connect_proxy() as conn:
             sptest.execute(conn, "BEGIN")
@@ -265,6 +265,82 @@ class FailedStatementTest(sptest.ProxyTestCase):
                 sptest.execute(other, f"UPDATE {TABLE} SET n = {n} WHERE id = {self.b}")
                 rows = sptest.query_all(self.shard(shard_b), f"SELECT n FROM {TABLE} WHERE id = {self.b}")
                 self.assertEqual(rows, [(n,)])
+
+
+SERVER_STATUS_IN_TRANS = 0x0001
+PLAIN = "tx_plain"
+
+
+class ImplicitCommitTest(sptest.ProxyTestCase):
+    """DDL inside a transaction commits it on every shard, as on one server."""
+
+    def setUp(self):
+        super().setUp()
+        sptest.execute(self.proxy, f"DROP TABLE IF EXISTS {TABLE}")
+        sptest.execute(self.proxy, f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, n INT NOT NULL)")
+        self.addCleanup(self.drop_everywhere, TABLE)
+        self.addCleanup(self.drop_everywhere, PLAIN)
+        self.a, self.b = keys_on_two_shards()
+
+    def committed_rows(self):
+        with sptest.connect_proxy() as other:
+            return sorted(sptest.query_all(other, f"SELECT id, n FROM {TABLE}"))
+
+    def test_ddl_commits_every_shard(self):
+        conn = self.proxy
+        sptest.execute(conn, "BEGIN")
+        sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 2)")
+        self.assertTrue(conn.server_status & SERVER_STATUS_IN_TRANS)
+        sptest.execute(conn, f"CREATE TABLE {PLAIN} (x INT)")
+        self.assertFalse(conn.server_status & SERVER_STATUS_IN_TRANS,
+                         "the OK after DDL still says a transaction is open")
+        self.assertEqual(self.committed_rows(), sorted([(self.a, 1), (self.b, 2)]))
+        # Nothing is left to roll back.
+        sptest.execute(conn, "ROLLBACK")
+        self.assertEqual(self.committed_rows(), sorted([(self.a, 1), (self.b, 2)]))
+        for index in range(self.shard_count()):
+            rows = sptest.query_all(self.shard(index),
+                                    "SELECT COUNT(*) FROM information_schema.innodb_trx"
+                                    " WHERE trx_mysql_thread_id <> CONNECTION_ID()")
+            self.assertEqual(rows, [(0,)], f"shard {index} still has a transaction open")
+
+    def test_failed_ddl_ends_transaction(self):
+        conn = self.proxy
+        sptest.execute(conn, f"CREATE TABLE {PLAIN} (x INT)")
+        sptest.execute(conn, "START TRANSACTION")
+        sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 2)")
+        # The server commits before it finds that the table exists.
+        self.assertProxyError(1050, sptest.execute, conn, f"CREATE TABLE {PLAIN} (x INT)")
+        sptest.execute(conn, "ROLLBACK")
+        self.assertEqual(self.committed_rows(), sorted([(self.a, 1), (self.b, 2)]))
+
+    def test_ddl_with_autocommit_off(self):
+        conn = sptest.connect_proxy(autocommit=False)
+        self.addCleanup(conn.close)
+        sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 2)")
+        sptest.execute(conn, f"CREATE TABLE {PLAIN} (x INT)")
+        self.assertFalse(conn.server_status & SERVER_STATUS_IN_TRANS)
+        self.assertEqual(self.committed_rows(), sorted([(self.a, 1), (self.b, 2)]))
+        # Autocommit stays off: the next write waits for COMMIT.
+        sptest.execute(conn, f"UPDATE {TABLE} SET n = 7")
+        self.assertTrue(conn.server_status & SERVER_STATUS_IN_TRANS)
+        self.assertEqual(self.committed_rows(), sorted([(self.a, 1), (self.b, 2)]))
+        conn.rollback()
+        self.assertEqual(self.committed_rows(), sorted([(self.a, 1), (self.b, 2)]))
+
+    def test_temporary_table_keeps_transaction(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, "BEGIN")
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 2)")
+            sptest.execute(conn, f"CREATE TEMPORARY TABLE {PLAIN} (x INT)")
+            self.assertTrue(conn.server_status & SERVER_STATUS_IN_TRANS)
+            sptest.execute(conn, "ROLLBACK")
+        self.assertEqual(self.committed_rows(), [])
+
+    def test_lock_tables_sharded_rejected(self):
+        err = self.assertProxyError(sptest.ER_NOT_SUPPORTED_YET, sptest.execute, self.proxy,
+                                    f"LOCK TABLES {TABLE} WRITE")
+        self.assertIn("LOCK TABLES", str(err))
 
 
 if __name__ == "__main__":

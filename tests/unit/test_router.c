@@ -1415,6 +1415,57 @@ classify_statement_kinds(void **state)
     }
 }
 
+/* Which statements make the server commit the open transaction first. */
+static void
+classify_implicit_commits(void **state)
+{
+    static const struct {
+        const char *sql;
+        bool commits;
+    } cases[] = {
+        {"CREATE TABLE t (a INT)", true},
+        {"CREATE OR REPLACE TABLE t (a INT)", true},
+        {"CREATE TEMPORARY TABLE t (a INT)", false},
+        {"CREATE OR REPLACE TEMPORARY TABLE t (a INT)", false},
+        {"CREATE INDEX i ON t (a)", true},
+        {"CREATE DATABASE d", true},
+        {"CREATE VIEW v AS SELECT 1", true},
+        {"CREATE USER u", true},
+        {"ALTER TABLE t ADD b INT", true},
+        {"ALTER USER u ACCOUNT LOCK", true},
+        {"DROP TABLE t", true},
+        {"DROP TEMPORARY TABLE t", false},
+        {"DROP PREPARE s", false},
+        {"DROP DATABASE d", true},
+        {"TRUNCATE TABLE t", true},
+        {"RENAME TABLE a TO b", true},
+        {"GRANT SELECT ON d.* TO u", true},
+        {"REVOKE SELECT ON d.* FROM u", true},
+        {"LOCK TABLES t WRITE", true},
+        {"LOCK TABLE t READ", true},
+        {"UNLOCK TABLES", false},
+        {"SELECT 1", false},
+        {"INSERT INTO t VALUES (1)", false},
+        {"SET autocommit = 1", false},
+        {"BEGIN", false},
+        {"SAVEPOINT s", false},
+        {"SELECT * FROM t FOR UPDATE", false},
+    };
+    struct sp_classification cls;
+    struct sp_token_cursor c;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        sp_token_cursor_init(&c, cases[i].sql, strlen(cases[i].sql));
+        sp_classify(&c, &cls);
+        if (cls.implicit_commit != cases[i].commits) {
+            fail_msg("%s: implicit commit expected %d, got %d", cases[i].sql, cases[i].commits,
+                     cls.implicit_commit);
+        }
+    }
+}
+
 static void
 create_rejects_bad_config(void **state)
 {
@@ -1487,6 +1538,7 @@ main(void)
         cmocka_unit_test_setup_teardown(two_shard_config, setup_two, teardown),
         cmocka_unit_test_setup_teardown(shard_for_table, setup, teardown),
         cmocka_unit_test(classify_statement_kinds),
+        cmocka_unit_test(classify_implicit_commits),
         cmocka_unit_test(create_rejects_bad_config),
     };
 
