@@ -35,6 +35,8 @@ sp_response_tracker_init(struct sp_response_tracker *t, enum sp_response_mode mo
     t->warnings = 0;
     t->affected_rows = 0;
     t->last_insert_id = 0;
+    t->result_sets = 0;
+    t->rows = 0;
 }
 
 /* Sets the state after an OK or a terminating EOF with status STATUS. */
@@ -106,6 +108,8 @@ tracker_first(struct sp_response_tracker *t, uint32_t len, const uint8_t *head, 
     t->columns_left = ncolumns;
     t->state = SP_RESPONSE_COLUMN_DEFS;
     *role = SP_ROLE_COLUMN_COUNT;
+    t->result_sets++;
+    t->rows = 0;
     return SP_OK;
 }
 
@@ -180,6 +184,7 @@ tracker_rows(struct sp_response_tracker *t, uint32_t len, const uint8_t *head, s
         return tracker_take_ok(t, head, avail);
     default:
         *role = SP_ROLE_ROW;
+        t->rows++;
         return SP_OK;
     }
 }

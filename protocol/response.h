@@ -73,6 +73,8 @@ struct sp_response_tracker {
     uint16_t warnings;          /* warnings of the last OK/EOF seen */
     uint64_t affected_rows;     /* of the last OK seen */
     uint64_t last_insert_id;    /* of the last OK seen */
+    uint64_t result_sets;       /* result sets begun (column counts seen) */
+    uint64_t rows;              /* rows of the last result set */
 };
 
 void sp_response_tracker_init(struct sp_response_tracker *t, enum sp_response_mode mode,

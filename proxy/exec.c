@@ -351,7 +351,7 @@ exec_leg_prestep_done(struct sp_leg *leg)
         break;
     case SP_PRESTEP_BEGIN:
         /*
-         * From here the connection holds the session's transaction, so a
+         * From here the connection carries the session's transaction, so a
          * statement that fails on it must not send it back to the pool.
          */
         leg->was_in_trans = true;
@@ -1027,6 +1027,55 @@ exec_rollback_after_lock_failure(struct sp_session *s)
     }
 }
 
+/*
+ * Records what ROW_COUNT(), FOUND_ROWS() and LAST_INSERT_ID(number)
+ * return after the statement, as one server would: affected rows after
+ * an OK, -1 after rows or an error, and the number of rows the client got.
+ */
+static void
+exec_track_counts(struct sp_session *s)
+{
+    struct sp_exec *ex = &s->exec;
+    uint64_t affected = 0, rows = 0;
+    bool result_set = false;
+    size_t i;
+
+    if (ex->failed) {
+        s->row_count = -1;
+        s->sets_insert_id = false;
+        s->calc_found_rows = false;
+        return;
+    }
+    if (s->sets_insert_id) {
+        s->last_insert_id = s->set_insert_id; /* LAST_INSERT_ID(number) */
+        s->sets_insert_id = false;
+    }
+    for (i = 0; i < ex->nlegs; i++) {
+        const struct sp_leg *leg = &ex->legs[i];
+
+        if (leg->commit_only) {
+            continue;
+        }
+        result_set = result_set || leg->got_result_set || leg->tracker.result_sets > 0;
+        rows += leg->tracker.rows;
+        affected += leg->affected_rows;
+        if (ex->same_rows) {
+            break; /* every shard reports the same count for its own copy */
+        }
+    }
+    if (!result_set) {
+        s->row_count = (int64_t)affected;
+        return;
+    }
+    s->row_count = -1;
+    s->found_rows = ex->kind == SP_PLAN_SCATTER_MERGE ? ex->merged_rows : rows;
+    s->found_rows_on_shard = s->calc_found_rows;
+    if (s->calc_found_rows) {
+        s->found_rows_shard = ex->legs[0].shard;
+        s->calc_found_rows = false;
+    }
+}
+
 static void
 exec_maybe_finish(struct sp_session *s)
 {
@@ -1062,6 +1111,7 @@ exec_maybe_finish(struct sp_session *s)
         }
     }
     ex->failed = !ok;
+    exec_track_counts(s);
     if (!ok) {
         exec_rollback_after_lock_failure(s);
     } else if (s->pending_savepoint != 0) {

@@ -110,6 +110,7 @@ struct sp_exec {
     bool header_sent;            /* a leg took the column definitions */
     bool sent_anything;          /* some response packet reached the client */
     bool terminated;             /* a scatter result set got its final packet */
+    uint64_t merged_rows;        /* rows a merge sent to the client */
     bool failed;                 /* some leg failed (set when the command completes) */
 
     /* SP_PLAN_SCATTER_MERGE */

@@ -159,6 +159,7 @@ merge_drain(struct sp_session *s)
             ex->broken = true;
             return;
         }
+        ex->merged_rows++;
     }
 }
 

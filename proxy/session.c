@@ -625,6 +625,7 @@ session_reply_error(struct sp_session *s, uint16_t code, const char *sqlstate, c
     struct sp_error err;
 
     sp_error_set(&err, code, sqlstate, "%s", message);
+    s->row_count = -1;
     if (sp_session_append_err(s, &err) != SP_OK) {
         sp_session_close(s, "out of memory");
         return;
@@ -1040,6 +1041,7 @@ bool
 session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_plan *plan)
 {
     const struct sp_proxy *proxy = s->worker->proxy;
+    struct sp_session_functions fn;
     bool reply_ok = false;
     struct sp_str text;
     int rc;
@@ -1047,8 +1049,11 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
     if (session_report_lost_transaction(s)) {
         return false;
     }
-    rc = sp_sqlps_last_insert_id(sp_str_make((const char *)sql, len), s->last_insert_id,
-                                 &s->arena, &text);
+    fn.last_insert_id = s->last_insert_id;
+    fn.row_count = s->row_count;
+    fn.found_rows = s->found_rows;
+    fn.found_rows_known = !s->found_rows_on_shard;
+    rc = sp_sqlps_session_functions(sp_str_make((const char *)sql, len), &fn, &s->arena, &text);
     if (rc != SP_OK) {
         session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
         return false;
@@ -1059,6 +1064,27 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
     rc = sp_router_plan(proxy->router, (const char *)sql, len, &s->arena, plan);
     if (rc != SP_OK) {
         session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
+        return false;
+    }
+    /*
+     * LAST_INSERT_ID(expr) sets the session's value: a write reports it in
+     * its OK packet, and a number is known. A SELECT or SET of any other
+     * expression would leave the value on one backend connection only.
+     */
+    s->sets_insert_id = fn.sets == SP_LAST_INSERT_ID_LITERAL;
+    s->set_insert_id = fn.set_value;
+    s->calc_found_rows = fn.calc_found_rows && plan->kind == SP_PLAN_SINGLE;
+    if (fn.found_rows_left && s->found_rows_on_shard && plan->kind == SP_PLAN_SINGLE &&
+        plan->targets[0].shard == proxy->cfg->default_shard) {
+        /* The count is on the connection that ran the SQL_CALC_FOUND_ROWS query. */
+        plan->targets[0].shard = s->found_rows_shard;
+    }
+    if (fn.sets == SP_LAST_INSERT_ID_EXPR && plan->stmt != SP_STMT_INSERT &&
+        plan->stmt != SP_STMT_REPLACE && plan->stmt != SP_STMT_UPDATE &&
+        plan->stmt != SP_STMT_DELETE) {
+        session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000",
+                            "LAST_INSERT_ID(expr) is supported in INSERT, UPDATE and DELETE, or "
+                            "with a number: the proxy cannot read the value this statement sets");
         return false;
     }
     if (plan->multi_statement && !s->multi_statements) {
@@ -1086,6 +1112,7 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
         return false;
     }
     if (reply_ok) {
+        s->row_count = 0;
         if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK) {
             sp_session_close(s, "out of memory");
             return false;
@@ -1182,6 +1209,9 @@ session_reset(struct sp_session *s)
     s->txn_active = false;
     s->txn_begin_len = 0;
     s->last_insert_id = 0;
+    s->row_count = 0;
+    s->found_rows = 0;
+    s->found_rows_on_shard = false;
     sp_prepared_set_clear(&s->prepared, session_release_stmt, &s->worker->pool);
     sp_sql_state_clear(&s->sql_state);
     sp_sysvars_free(&s->vars);

@@ -85,6 +85,13 @@ struct sp_session {
     bool implicit_txn;           /* SET autocommit = 0: the proxy opens a transaction after each end */
     bool txn_active;             /* the open transaction began: BEGIN, or a statement ran in it */
     uint64_t last_insert_id;     /* of the session's last statement that generated one */
+    bool sets_insert_id;         /* the running statement calls LAST_INSERT_ID(number) */
+    uint64_t set_insert_id;      /* that number, the session's value once the statement succeeds */
+    int64_t row_count;           /* ROW_COUNT(): affected rows of the last statement, -1 after rows */
+    uint64_t found_rows;         /* FOUND_ROWS(): rows of the last result set */
+    bool calc_found_rows;        /* the running statement is a SELECT SQL_CALC_FOUND_ROWS */
+    bool found_rows_on_shard;    /* FOUND_ROWS() runs on found_rows_shard, after SQL_CALC_FOUND_ROWS */
+    uint32_t found_rows_shard;
     char txn_begin[SP_SESSION_BEGIN_MAX + 1]; /* the client's BEGIN text, replayed on each shard */
     size_t txn_begin_len;
     bool checking_login_db;      /* the login's database is being checked */

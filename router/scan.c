@@ -72,11 +72,14 @@ static const struct sp_keyword scan_select_options[] = {
     SP_KEYWORD("SQL_CALC_FOUND_ROWS"),
 };
 
-/* Functions whose result depends on the backend connection that runs them. */
+/*
+ * Functions whose result depends on the backend connection that runs
+ * them. The session computes LAST_INSERT_ID() and ROW_COUNT() itself, and
+ * FOUND_ROWS() except after SQL_CALC_FOUND_ROWS.
+ */
 static const struct sp_keyword scan_session_functions[] = {
-    SP_KEYWORD("GET_LOCK"),      SP_KEYWORD("RELEASE_LOCK"), SP_KEYWORD("RELEASE_ALL_LOCKS"),
-    SP_KEYWORD("LAST_INSERT_ID"), SP_KEYWORD("FOUND_ROWS"),  SP_KEYWORD("ROW_COUNT"),
-    SP_KEYWORD("CONNECTION_ID"),
+    SP_KEYWORD("GET_LOCK"),   SP_KEYWORD("RELEASE_LOCK"),  SP_KEYWORD("RELEASE_ALL_LOCKS"),
+    SP_KEYWORD("FOUND_ROWS"), SP_KEYWORD("CONNECTION_ID"),
 };
 
 /* Functions that take "x FROM y" arguments. */

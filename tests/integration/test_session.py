@@ -185,6 +185,75 @@ class SessionVariableTest(unittest.TestCase):
         with sptest.connect_proxy() as fresh:
             self.assertEqual(query_all(fresh, "SELECT LAST_INSERT_ID()"), [(0,)])
 
+    def test_last_insert_id_set_by_client(self):
+        with sptest.connect_proxy() as conn:
+            execute(conn, "DROP TABLE IF EXISTS plain_seq")
+            execute(conn, "CREATE TABLE plain_seq (id INT NOT NULL)")
+            self.addCleanup(lambda: execute(sptest.connect_proxy(), "DROP TABLE IF EXISTS plain_seq"))
+            execute(conn, "INSERT INTO plain_seq (id) VALUES (10)")
+
+            self.assertEqual(query_all(conn, "SELECT LAST_INSERT_ID(5)"), [(5,)])
+            query_all(conn, "SELECT COUNT(*) FROM sbtest_vars")
+            self.assertEqual(query_all(conn, "SELECT LAST_INSERT_ID()"), [(5,)])
+
+            # A sequence kept in a table: the UPDATE's OK packet carries the value.
+            with conn.cursor() as cur:
+                cur.execute("UPDATE plain_seq SET id = LAST_INSERT_ID(id + 1)")
+                self.assertEqual(cur.lastrowid, 11)
+            self.assertEqual(query_all(conn, "SELECT LAST_INSERT_ID()"), [(11,)])
+
+            # The same on a sharded table, whichever shard stores the row.
+            execute(conn, "DROP TABLE IF EXISTS sbtest_seq")
+            execute(conn, "CREATE TABLE sbtest_seq (id INT PRIMARY KEY, n INT NOT NULL)")
+            self.addCleanup(lambda: execute(sptest.connect_proxy(), "DROP TABLE IF EXISTS sbtest_seq"))
+            execute(conn, "INSERT INTO sbtest_seq (id, n) VALUES (1, 100), (2, 200), (3, 300)")
+            for key in (1, 2, 3):
+                execute(conn, f"UPDATE sbtest_seq SET n = LAST_INSERT_ID(n + 1) WHERE id = {key}")
+                self.assertEqual(query_all(conn, "SELECT LAST_INSERT_ID()"), [(key * 100 + 1,)])
+
+            with self.assertRaises(pymysql.MySQLError) as ctx:
+                query_all(conn, "SELECT LAST_INSERT_ID(id) FROM sbtest_vars WHERE id = 2")
+            self.assertEqual(sptest.mysql_error_code(ctx.exception), sptest.ER_NOT_SUPPORTED_YET)
+            self.assertEqual(query_all(conn, "SELECT LAST_INSERT_ID()"), [(301,)])
+
+    def test_row_count_and_found_rows(self):
+        with sptest.connect_proxy() as conn:
+            execute(conn, "DROP TABLE IF EXISTS sbtest_counts")
+            execute(conn, "CREATE TABLE sbtest_counts (id INT PRIMARY KEY, n INT NOT NULL)")
+            self.addCleanup(lambda: execute(sptest.connect_proxy(), "DROP TABLE IF EXISTS sbtest_counts"))
+            with conn.cursor() as cur:
+                # Rows on both shards: the session sums the shards' counts.
+                cur.execute("INSERT INTO sbtest_counts (id, n) VALUES (1, 1), (2, 2), (3, 3), (4, 4)")
+                cur.execute("SELECT ROW_COUNT(), row_count() + 1 AS next")
+                self.assertEqual(cur.fetchall(), ((4, 5),))
+                self.assertEqual([d[0] for d in cur.description], ["ROW_COUNT()", "next"])
+                cur.execute("UPDATE sbtest_counts SET n = n + 1 WHERE id > 1")
+                cur.execute("SELECT ROW_COUNT()")
+                self.assertEqual(cur.fetchall(), ((3,),))
+
+                cur.execute("SELECT id FROM sbtest_counts")
+                cur.execute("SELECT FOUND_ROWS(), ROW_COUNT()")
+                self.assertEqual(cur.fetchall(), ((4, -1),))
+                self.assertEqual([d[0] for d in cur.description], ["FOUND_ROWS()", "ROW_COUNT()"])
+                # A merged result: the rows the client got.
+                cur.execute("SELECT id FROM sbtest_counts ORDER BY id LIMIT 3")
+                cur.execute("SELECT FOUND_ROWS()")
+                self.assertEqual(cur.fetchall(), ((3,),))
+
+                with self.assertRaises(pymysql.MySQLError):
+                    cur.execute("SELECT no_such_column FROM sbtest_counts")
+                cur.execute("SELECT ROW_COUNT()")
+                self.assertEqual(cur.fetchall(), ((-1,),))
+
+                # SQL_CALC_FOUND_ROWS on one shard: FOUND_ROWS() runs on that shard.
+                keys = {sptest.shard_of_int(key): key for key in (1, 2, 3, 4)}
+                self.assertEqual(len(keys), 2, "the test rows do not cover both shards")
+                for key in keys.values():
+                    cur.execute("SELECT SQL_CALC_FOUND_ROWS n FROM sbtest_counts"
+                                f" WHERE id = {key} LIMIT 0")
+                    cur.execute("SELECT FOUND_ROWS()")
+                    self.assertEqual(cur.fetchall(), ((1,),))
+
     def test_a_bad_value_changes_nothing(self):
         with sptest.connect_proxy() as conn:
             with self.assertRaises(pymysql.MySQLError):
