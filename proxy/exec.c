@@ -250,8 +250,18 @@ exec_leg_release(struct sp_leg *leg)
     }
     in_trans = (status & SP_SERVER_STATUS_IN_TRANS) != 0 ||
                (leg->failed && leg->was_in_trans);
-    pinned = ex->pins || held->pinned || !s->autocommit;
-    if (in_trans || pinned || held->cursors > 0) {
+    /*
+     * Table locks keep the connection until UNLOCK TABLES; any other
+     * state the proxy cannot carry keeps it for the rest of the session.
+     */
+    pinned = held->pinned || !s->autocommit ||
+             (ex->pins && !ex->locks_tables && !ex->unlocks_tables);
+    if (!leg->failed && ex->locks_tables) {
+        held->table_locks = true;
+    } else if (!leg->failed && ex->unlocks_tables) {
+        held->table_locks = false;
+    }
+    if (in_trans || pinned || held->table_locks || held->cursors > 0) {
         be->holder = s;
         held->backend = be;
         held->in_trans = in_trans;
@@ -1016,7 +1026,7 @@ exec_rollback_after_lock_failure(struct sp_session *s)
         struct sp_held_backend *held = &s->held[i];
         struct sp_backend *be = held->backend;
 
-        if (be == NULL || held->pinned || !held->in_trans) {
+        if (be == NULL || held->pinned || held->table_locks || !held->in_trans) {
             continue;
         }
         held->backend = NULL;
@@ -1140,6 +1150,8 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->kind = plan->kind;
     ex->stmt = plan->stmt;
     ex->pins = plan->pins_session;
+    ex->locks_tables = plan->locks_tables;
+    ex->unlocks_tables = plan->unlocks_tables;
     ex->use_db = plan->use_db;
     ex->merge_spec = plan->merge;
     ex->same_rows = plan->broadcast_same_rows;

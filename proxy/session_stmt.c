@@ -210,7 +210,7 @@ sp_session_close_cursor(struct sp_session *s, struct sp_prepared *stmt)
             return;
         }
     }
-    if (held->cursors == 0 && !held->in_trans && !held->pinned) {
+    if (held->cursors == 0 && !held->in_trans && !held->pinned && !held->table_locks) {
         held->backend = NULL;
         be->holder = NULL;
         sp_backend_read_stop(be);

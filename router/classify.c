@@ -244,6 +244,10 @@ sp_classify(const struct sp_token_cursor *at, struct sp_classification *out)
             out->lock_tables = true;
             out->implicit_commit = true;
         }
+        if (SP_TOKEN_IS(&first, "UNLOCK")
+            && (SP_TOKEN_IS(&c.tok, "TABLE") || SP_TOKEN_IS(&c.tok, "TABLES"))) {
+            out->unlock_tables = true;
+        }
     } else if (SP_TOKEN_IS(&first, "EXPLAIN") || SP_TOKEN_IS(&first, "DESCRIBE")
                || SP_TOKEN_IS(&first, "DESC")) {
         out->explain = true;

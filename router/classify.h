@@ -32,7 +32,8 @@ struct sp_classification {
      * default shard.
      */
     bool implicit_commit;
-    bool lock_tables; /* LOCK TABLE[S] */
+    bool lock_tables;   /* LOCK TABLE[S] */
+    bool unlock_tables; /* UNLOCK TABLE[S] */
     /*
      * CREATE PROCEDURE, FUNCTION, TRIGGER, EVENT or PACKAGE and BEGIN NOT
      * ATOMIC: a stored-program body follows whose ';' do not end the

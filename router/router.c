@@ -424,6 +424,8 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
     out->pins_session = false;
     out->multi_statement = false;
     out->implicit_commit = false;
+    out->locks_tables = false;
+    out->unlocks_tables = false;
     out->ncommit_only = 0;
     out->broadcast_same_rows = false;
     out->merge = NULL;
@@ -482,6 +484,8 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
             return SP_OK;
         }
         if (nstatements == 1 && last) {
+            out->locks_tables = scan.cls.lock_tables;
+            out->unlocks_tables = scan.cls.unlock_tables;
             return router_build(router, &route, whole, arena, out);
         }
 

@@ -79,6 +79,14 @@ struct sp_plan {
     bool implicit_commit;
 
     /*
+     * The text is LOCK TABLES or UNLOCK TABLES alone: the connection keeps
+     * table locks, which UNLOCK TABLES releases, instead of state that
+     * pins it for good.
+     */
+    bool locks_tables;
+    bool unlocks_tables;
+
+    /*
      * The last ncommit_only targets only send COMMIT: the session adds them
      * to end its transaction on shards an implicit commit does not reach.
      * The router leaves it 0.

@@ -343,5 +343,28 @@ class ImplicitCommitTest(sptest.ProxyTestCase):
         self.assertIn("LOCK TABLES", str(err))
 
 
+class TableLockTest(OwnProxyTestCase):
+    """LOCK TABLES keeps the session's connection only until UNLOCK TABLES."""
+
+    def test_unlock_tables_frees_connection(self):
+        # One connection per shard: a connection kept by a session blocks the others.
+        proxy = self.start_proxy(pool_max_per_backend=1, pool_wait_timeout_ms=1000)
+        conn, other = proxy.connect(), proxy.connect()
+        self.addCleanup(other.close)
+        sptest.execute(conn, f"DROP TABLE IF EXISTS {PLAIN}")
+        sptest.execute(conn, f"CREATE TABLE {PLAIN} (x INT)")
+        try:
+            sptest.execute(conn, f"LOCK TABLES {PLAIN} WRITE")
+            sptest.execute(conn, f"INSERT INTO {PLAIN} (x) VALUES (1)")
+            self.assertMysqlError(1040, sptest.execute, other, f"SELECT COUNT(*) FROM {PLAIN}")
+            sptest.execute(conn, "UNLOCK TABLES")
+            self.assertEqual(sptest.query_all(other, f"SELECT COUNT(*) FROM {PLAIN}"), [(1,)])
+            # A session with user variables keeps its connection for good.
+            sptest.execute(conn, "SET @kept = 1")
+            self.assertMysqlError(1040, sptest.execute, other, f"SELECT COUNT(*) FROM {PLAIN}")
+        finally:
+            conn.close()
+            sptest.execute(other, f"DROP TABLE IF EXISTS {PLAIN}")
+
 if __name__ == "__main__":
     unittest.main()
