@@ -1,6 +1,7 @@
 /*
  * Connection-phase codecs: the server greeting (Handshake V10), the
- * client's HandshakeResponse41 or SSLRequest, and the connect attributes.
+ * client's HandshakeResponse41 or SSLRequest, the connect attributes, and
+ * COM_CHANGE_USER, which logs in again on an open connection.
  *
  * Parsers return views into the payload and never read past LEN. They do
  * not decide anything about authentication or capabilities beyond masking
@@ -9,6 +10,8 @@
 #include "protocol/handshake.h"
 
 #include <string.h>
+
+#include "protocol/command.h"
 
 #define HANDSHAKE_PROTOCOL_VERSION 10
 #define HANDSHAKE_SCRAMBLE_PART1_LEN 8
@@ -239,6 +242,41 @@ sp_handshake_response_parse(const uint8_t *payload, size_t len, uint32_t server_
     }
 
     return handshake_parse_optional_fields(&c, out);
+}
+
+int
+sp_change_user_parse(const uint8_t *payload, size_t len, uint32_t caps,
+                     struct sp_change_user *out)
+{
+    struct sp_cursor c;
+    uint64_t attrs_len;
+    uint8_t command;
+
+    memset(out, 0, sizeof(*out));
+    sp_cursor_init(&c, payload, len);
+    if (sp_codec_take_u8(&c, &command) != SP_OK || command != SP_COM_CHANGE_USER) {
+        return SP_EPROTO;
+    }
+    /* The auth response has a one-byte length here, never a length-encoded one. */
+    if (sp_codec_take_nul_str(&c, &out->user) != SP_OK
+        || handshake_take_auth_response(&c, caps & SP_CLIENT_SECURE_CONNECTION,
+                                        &out->auth_response) != SP_OK) {
+        return SP_EPROTO;
+    }
+    handshake_take_last_str(&c, &out->database);
+    if (sp_cursor_left(&c) >= 2 && sp_codec_take_u16(&c, &out->charset) != SP_OK) {
+        return SP_EPROTO;
+    }
+    if ((caps & SP_CLIENT_PLUGIN_AUTH) && sp_cursor_left(&c) > 0) {
+        handshake_take_last_str(&c, &out->auth_plugin);
+    }
+    if (!(caps & SP_CLIENT_CONNECT_ATTRS) || sp_cursor_left(&c) == 0) {
+        return SP_OK;
+    }
+    if (sp_codec_take_lenenc_int(&c, &attrs_len, NULL) != SP_OK || attrs_len > sp_cursor_left(&c)) {
+        return SP_EPROTO;
+    }
+    return sp_codec_take_bytes(&c, (size_t)attrs_len, &out->attrs);
 }
 
 static int

@@ -106,6 +106,25 @@ struct sp_handshake_response {
 int sp_handshake_response_parse(const uint8_t *payload, size_t len, uint32_t server_caps,
                                 struct sp_handshake_response *out) SP_WARN_UNUSED;
 
+/* COM_CHANGE_USER: log in again as another (or the same) user on the same connection. */
+struct sp_change_user {
+    struct sp_str user;
+    struct sp_str auth_response;  /* computed with the scramble of the connection's greeting */
+    struct sp_str database;
+    uint16_t charset;             /* collation id, 0 when the client sent none */
+    struct sp_str auth_plugin;    /* set only with CLIENT_PLUGIN_AUTH */
+    struct sp_str attrs;          /* raw key/value block with CLIENT_CONNECT_ATTRS */
+};
+
+/*
+ * Parses a COM_CHANGE_USER payload (command byte included) laid out for
+ * the capabilities CAPS negotiated at login. The fields after the
+ * database are optional, as in MariaDB. Returns SP_OK, or SP_EPROTO when
+ * the packet is not a change-user command or is truncated.
+ */
+int sp_change_user_parse(const uint8_t *payload, size_t len, uint32_t caps,
+                         struct sp_change_user *out) SP_WARN_UNUSED;
+
 /* Appends the payload of a HandshakeResponse41 built from RESP to OUT. */
 int sp_handshake_response_build(struct sp_buf *out, const struct sp_handshake_response *resp) SP_WARN_UNUSED;
 

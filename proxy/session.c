@@ -1221,6 +1221,74 @@ session_reset(struct sp_session *s)
     session_savepoints_truncate(s, 0);
 }
 
+/*
+ * COM_CHANGE_USER: the session is reset as by COM_RESET_CONNECTION (its
+ * transactions rolled back, its pinned connections closed), then the
+ * client logs in again with the scramble of the greeting, as on a server.
+ * A failed login gets ERR 1045 and the connection is closed.
+ */
+static void
+session_on_change_user(struct sp_session *s, const uint8_t *payload, size_t len)
+{
+    struct sp_change_user req;
+    const struct sp_auth_user *user;
+    struct sp_buf *out = &s->out;
+    uint8_t data[SP_SCRAMBLE_LEN + 1];
+    size_t start;
+    int rc;
+
+    if (sp_change_user_parse(payload, len, s->caps, &req) != SP_OK) {
+        session_reject(s, SP_ER_HANDSHAKE_ERROR, "08S01", "Bad handshake");
+        return;
+    }
+    if (req.database.len > SP_SESSION_DB_MAX) {
+        session_reject(s, SP_ER_BAD_DB_ERROR, "42000", "Incorrect database name");
+        return;
+    }
+    session_reset(s);
+    memcpy(s->db, req.database.ptr, req.database.len);
+    s->dblen = req.database.len;
+    if (req.charset != 0) {
+        s->collation = sp_collation_normalize((uint8_t)req.charset);
+    }
+    user = session_find_user(s, req.user);
+    if (user == NULL) {
+        session_auth_denied(s, req.user, req.auth_response.len > 0);
+        return;
+    }
+    s->user = user;
+
+    if ((s->caps & SP_CLIENT_PLUGIN_AUTH) != 0 && req.auth_plugin.len > 0 &&
+        !sp_str_eq(req.auth_plugin, SP_STR_LIT(SP_AUTH_NATIVE_PLUGIN))) {
+        /* The command's bytes are done with; the switch response comes next. */
+        sp_buf_consume(&s->in, s->cmd_wire_len);
+        s->cmd_wire_len = 0;
+        memcpy(data, s->scramble, SP_SCRAMBLE_LEN);
+        data[SP_SCRAMBLE_LEN] = 0;
+        rc = sp_packet_begin(out, &start);
+        if (rc == SP_OK) {
+            rc = sp_auth_switch_request_build(out, SP_AUTH_NATIVE_PLUGIN, data, sizeof(data));
+        }
+        if (rc == SP_OK) {
+            rc = sp_packet_end(out, start, &s->seq);
+        }
+        if (rc != SP_OK || sp_session_flush(s) != SP_OK) {
+            sp_session_close(s, "cannot send auth switch");
+            return;
+        }
+        s->state = SP_SESSION_AUTH_SWITCH;
+        return;
+    }
+    if (!sp_auth_native_verify(s->scramble, user->stage2, user->empty_password,
+                               (const uint8_t *)req.auth_response.ptr, req.auth_response.len)) {
+        session_auth_denied(s, req.user, req.auth_response.len > 0);
+        return;
+    }
+    sp_buf_consume(&s->in, s->cmd_wire_len);
+    s->cmd_wire_len = 0;
+    session_auth_ok(s);
+}
+
 static void
 session_on_set_option(struct sp_session *s, const uint8_t *payload, size_t len)
 {
@@ -1348,8 +1416,7 @@ session_dispatch(struct sp_session *s, const uint8_t *payload, size_t len)
         return;
 
     case SP_COM_CHANGE_USER:
-        session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000",
-                            "COM_CHANGE_USER is not supported by shardproxy yet; reconnect instead");
+        session_on_change_user(s, payload, len);
         return;
 
     case SP_COM_PROCESS_KILL:

@@ -3,7 +3,7 @@
 PyMySQL hides packet boundaries, sequence ids and capability flags, so the
 tests that check those use this client instead. It speaks only what the
 tests need: the HandshakeV10 greeting, HandshakeResponse41 with
-mysql_native_password (including an auth switch to it), COM_QUERY with
+mysql_native_password (including an auth switch to it), COM_CHANGE_USER, COM_QUERY with
 text result sets, and raw packets or raw bytes for malformed input. It does
 no TLS and no compression, and it never retries.
 """
@@ -35,6 +35,7 @@ DEFAULT_CAPABILITIES = (CLIENT_LONG_PASSWORD | CLIENT_LONG_FLAG | CLIENT_PROTOCO
 SERVER_MORE_RESULTS_EXISTS = 0x0008
 
 COM_QUIT = 0x01
+COM_CHANGE_USER = 0x11
 COM_QUERY = 0x03
 COM_PING = 0x0E
 COM_STMT_PREPARE = 0x16
@@ -353,6 +354,36 @@ class RawClient:
                 self.write_packet(scramble_native(password, seed), seq + 1)
                 continue
             raise ProtocolError(f"unexpected packet during login: {payload[:16]!r}")
+
+    def change_user(self, user, password, database="", charset=UTF8MB4_GENERAL_CI,
+                    plugin="mysql_native_password"):
+        """Send COM_CHANGE_USER, answering an auth switch, and read the outcome.
+
+        The auth response uses the greeting's scramble, as libmysqlclient
+        does. Returns ("ok", payload) or ("err", Err), like login().
+        """
+        self.auth_switches = 0
+        if plugin == "caching_sha2_password":
+            auth = scramble_caching_sha2(password, self.greeting["seed"])
+        else:
+            auth = scramble_native(password, self.greeting["seed"])
+        body = user.encode("utf-8") + b"\x00" + bytes([len(auth)]) + auth
+        body += database.encode("utf-8") + b"\x00" + struct.pack("<H", charset)
+        if self.capabilities & CLIENT_PLUGIN_AUTH:
+            body += plugin.encode("ascii") + b"\x00"
+        self.send_command(COM_CHANGE_USER, body)
+        while True:
+            seq, payload = self.read_message()
+            if payload[:1] == b"\x00":
+                return "ok", payload
+            if payload[:1] == b"\xff":
+                return "err", Err(payload)
+            if payload[:1] == b"\xfe":
+                seed = payload[1:].partition(b"\x00")[2].rstrip(b"\x00")[:20]
+                self.auth_switches += 1
+                self.write_packet(scramble_native(password, seed), seq + 1)
+                continue
+            raise ProtocolError(f"unexpected packet after COM_CHANGE_USER: {payload[:16]!r}")
 
     def login_ok(self, user, password, database=None, capabilities=DEFAULT_CAPABILITIES):
         """login() that raises ServerError on ERR."""

@@ -94,5 +94,60 @@ class AuthSwitchTest(unittest.TestCase):
         self.assertEqual(detail.sqlstate, "28000")
 
 
+class ChangeUserTest(unittest.TestCase):
+    """COM_CHANGE_USER logs in again and resets the session, as on a server."""
+
+    def setUp(self):
+        self.client = rawclient.RawClient(sptest.HOST, sptest.PROXY_PORT)
+        self.addCleanup(self.client.close)
+        self.client.login_ok(sptest.USER, sptest.PASSWORD, sptest.DATABASE)
+
+    def value(self, sql):
+        return self.client.query_ok(sql).rows[0][0]
+
+    def test_change_user_resets_session(self):
+        with sptest.connect_proxy() as setup:
+            sptest.execute(setup, "DROP TABLE IF EXISTS sbtest_cu")
+            sptest.execute(setup, "CREATE TABLE sbtest_cu (id INT PRIMARY KEY)")
+        self.addCleanup(lambda: sptest.execute(sptest.connect_proxy(), "DROP TABLE IF EXISTS sbtest_cu"))
+        client = self.client
+        client.query_ok("SET time_zone = '+03:00'")
+        client.query_ok("SET @v = 5")
+        client.query_ok("BEGIN")
+        client.query_ok("INSERT INTO sbtest_cu (id) VALUES (1), (2), (3)")
+
+        kind, _ = client.change_user(sptest.USER, sptest.PASSWORD, sptest.DATABASE)
+        self.assertEqual(kind, "ok")
+        self.assertEqual(self.value("SELECT @@time_zone = @@GLOBAL.time_zone"), b"1")
+        self.assertIsNone(self.value("SELECT @v"))
+        # The open transaction was rolled back on every shard.
+        self.assertEqual(self.value("SELECT COUNT(*) FROM sbtest_cu"), b"0")
+        self.assertEqual(self.value("SELECT DATABASE()"), sptest.DATABASE.encode())
+
+    def test_change_user_without_database(self):
+        kind, _ = self.client.change_user(sptest.USER, sptest.PASSWORD)
+        self.assertEqual(kind, "ok")
+        self.assertIsNone(self.value("SELECT DATABASE()"))
+
+    def test_change_user_auth_switch(self):
+        kind, _ = self.client.change_user(sptest.USER, sptest.PASSWORD, sptest.DATABASE,
+                                          plugin="caching_sha2_password")
+        self.assertEqual(kind, "ok")
+        self.assertEqual(self.client.auth_switches, 1)
+        self.assertEqual(self.value("SELECT 1"), b"1")
+
+    def test_change_user_wrong_password(self):
+        kind, err = self.client.change_user(sptest.USER, "not-the-password", sptest.DATABASE)
+        self.assertEqual(kind, "err")
+        self.assertEqual(err.code, sptest.ER_ACCESS_DENIED)
+        self.assertEqual(err.sqlstate, "28000")
+        self.assertTrue(self.client.is_closed_by_peer())
+
+    def test_change_user_unknown_database(self):
+        kind, err = self.client.change_user(sptest.USER, sptest.PASSWORD, "no_such_db")
+        self.assertEqual(kind, "err")
+        self.assertEqual(err.code, 1049)
+
+
 if __name__ == "__main__":
     unittest.main()

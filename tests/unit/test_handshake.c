@@ -627,6 +627,48 @@ attrs_next_malformed(void **state)
     assert_int_equal(sp_handshake_attrs_next(&c, &key, &value), SP_ENOTFOUND);
 }
 
+/* COM_CHANGE_USER as libmariadb sends it: user, 20-byte response, database, charset, plugin. */
+static void
+change_user_parse(void **state)
+{
+    static const uint8_t pkt[] = {
+        0x11, 'a', 'p', 'p', 0x00, 20,
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+        's', 'b', 0x00, 0x2d, 0x00,
+        'm', 'y', 's', 'q', 'l', '_', 'n', 'a', 't', 'i', 'v', 'e', '_',
+        'p', 'a', 's', 's', 'w', 'o', 'r', 'd', 0x00,
+    };
+    const uint32_t caps = SP_CLIENT_PROTOCOL_41 | SP_CLIENT_SECURE_CONNECTION | SP_CLIENT_PLUGIN_AUTH;
+    struct sp_change_user cu;
+    size_t cut;
+
+    (void)state;
+    assert_int_equal(sp_change_user_parse(pkt, sizeof(pkt), caps, &cu), SP_OK);
+    assert_int_equal(cu.user.len, 3);
+    assert_memory_equal(cu.user.ptr, "app", 3);
+    assert_int_equal(cu.auth_response.len, 20);
+    assert_int_equal((uint8_t)cu.auth_response.ptr[19], 20);
+    assert_int_equal(cu.database.len, 2);
+    assert_memory_equal(cu.database.ptr, "sb", 2);
+    assert_int_equal(cu.charset, 45);
+    assert_int_equal(cu.auth_plugin.len, strlen("mysql_native_password"));
+
+    /* Everything after the database is optional. */
+    assert_int_equal(sp_change_user_parse(pkt, 29, caps, &cu), SP_OK);
+    assert_int_equal(cu.charset, 0);
+    assert_int_equal(cu.auth_plugin.len, 0);
+
+    /* Without CLIENT_PLUGIN_AUTH the plugin name is not read. */
+    assert_int_equal(sp_change_user_parse(pkt, sizeof(pkt), caps & ~SP_CLIENT_PLUGIN_AUTH, &cu), SP_OK);
+    assert_int_equal(cu.auth_plugin.len, 0);
+
+    /* Truncated inside the user name or the auth response, or another command. */
+    for (cut = 0; cut < 26; cut++) {
+        assert_int_equal(sp_change_user_parse(pkt, cut, caps, &cu), SP_EPROTO);
+    }
+    assert_int_equal(sp_change_user_parse((const uint8_t *)"\x03SELECT", 7, caps, &cu), SP_EPROTO);
+}
+
 int
 main(void)
 {
@@ -647,6 +689,7 @@ main(void)
         cmocka_unit_test(response_ssl_request),
         cmocka_unit_test(response_rejects_pre41_and_masks),
         cmocka_unit_test(attrs_next_malformed),
+        cmocka_unit_test(change_user_parse),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
