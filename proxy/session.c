@@ -1054,6 +1054,8 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
     fn.row_count = s->row_count;
     fn.found_rows = s->found_rows;
     fn.found_rows_known = !s->found_rows_on_shard;
+    fn.autocommit = !s->implicit_txn;
+    fn.autocommit_known = true;
     rc = sp_sqlps_session_functions(sp_str_make((const char *)sql, len), &fn, &s->arena, &text);
     if (rc != SP_OK) {
         session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");

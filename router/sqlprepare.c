@@ -922,6 +922,20 @@ sqlps_item_needs_alias(const struct sqlps_item *item)
     return !ends_expression;
 }
 
+/* Whether TOK is @@autocommit, @@session.autocommit or @@local.autocommit. */
+static bool
+sqlps_is_session_autocommit(const struct sp_token *tok)
+{
+    struct sp_str name = sp_str_make(tok->text.ptr + 2, tok->text.len - 2);
+
+    if (name.len > 8 && strncasecmp(name.ptr, "session.", 8) == 0) {
+        name = sp_str_make(name.ptr + 8, name.len - 8);
+    } else if (name.len > 6 && strncasecmp(name.ptr, "local.", 6) == 0) {
+        name = sp_str_make(name.ptr + 6, name.len - 6);
+    }
+    return name.len == 10 && strncasecmp(name.ptr, "autocommit", 10) == 0;
+}
+
 /*
  * Copies the text up to the end of ITEM into BUF and names the item by
  * its original text, as the server names a column without an alias.
@@ -952,7 +966,7 @@ sp_sqlps_session_functions(struct sp_str sql, struct sp_session_functions *fn,
     const char *copied = sql.ptr;
     char digits[32];
     size_t used = 0, cap, depth = 0;
-    bool in_list;
+    bool in_list, replace_autocommit;
     char *buf = NULL;
 
     *out = sql;
@@ -960,8 +974,9 @@ sp_sqlps_session_functions(struct sp_str sql, struct sp_session_functions *fn,
     fn->set_value = 0;
     fn->calc_found_rows = false;
     fn->found_rows_left = false;
-    /* Only a text with an underscore can call these functions: the others skip the scan. */
-    if (sql.len < 11 || memchr(sql.ptr, '_', sql.len) == NULL) {
+    /* Only a text with an underscore or an @ names any of them: the others skip the scan. */
+    if (sql.len < 11 ||
+        (memchr(sql.ptr, '_', sql.len) == NULL && memchr(sql.ptr, '@', sql.len) == NULL)) {
         return SP_OK;
     }
     /*
@@ -971,6 +986,8 @@ sp_sqlps_session_functions(struct sp_str sql, struct sp_session_functions *fn,
     cap = 5 * sql.len + 64;
     sp_token_cursor_init(&c, sql.ptr, sql.len);
     in_list = SP_TOKEN_IS(&c.tok, "SELECT");
+    /* SET @@autocommit = 0 is the session's own business, not a read of the value. */
+    replace_autocommit = fn->autocommit_known && !SP_TOKEN_IS(&c.tok, "SET");
     memset(&item, 0, sizeof(item));
     if (in_list) {
         do {
@@ -1008,26 +1025,33 @@ sp_sqlps_session_functions(struct sp_str sql, struct sp_session_functions *fn,
         item.last = c.tok;
         item.end = c.tok.text.ptr + c.tok.text.len;
 
-        if (c.tok.kind != SP_TOK_IDENT || open.kind != SP_TOK_LPAREN ||
-            c.prev.kind == SP_TOK_DOT) {
+        if (c.tok.kind == SP_TOK_SYSTEM_VAR && replace_autocommit &&
+            sqlps_is_session_autocommit(&c.tok)) {
+            /* The backends run in autocommit mode; the session's own mode is the answer. */
+            snprintf(digits, sizeof(digits), "%d", fn->autocommit ? 1 : 0);
+            probe = c;
+        } else if (c.tok.kind != SP_TOK_IDENT || open.kind != SP_TOK_LPAREN ||
+                   c.prev.kind == SP_TOK_DOT) {
             sp_token_cursor_advance(&c);
             continue;
-        }
-        probe = c;
-        sp_token_cursor_advance(&probe);
-        sp_token_cursor_advance(&probe);
-        if (probe.tok.kind != SP_TOK_RPAREN) {
-            if (SP_TOKEN_IS(&c.tok, "LAST_INSERT_ID")) {
-                sqlps_last_insert_id_set(&probe, fn);
+        } else {
+            probe = c;
+            sp_token_cursor_advance(&probe);
+            sp_token_cursor_advance(&probe);
+            if (probe.tok.kind != SP_TOK_RPAREN) {
+                if (SP_TOKEN_IS(&c.tok, "LAST_INSERT_ID")) {
+                    sqlps_last_insert_id_set(&probe, fn);
+                }
+                sp_token_cursor_advance(&c);
+                continue;
             }
-            sp_token_cursor_advance(&c);
-            continue;
+            if (!sqlps_function_value(&c.tok, fn, digits, sizeof(digits))) {
+                fn->found_rows_left = fn->found_rows_left || SP_TOKEN_IS(&c.tok, "FOUND_ROWS");
+                sp_token_cursor_advance(&c);
+                continue;
+            }
         }
-        if (!sqlps_function_value(&c.tok, fn, digits, sizeof(digits))) {
-            fn->found_rows_left = fn->found_rows_left || SP_TOKEN_IS(&c.tok, "FOUND_ROWS");
-            sp_token_cursor_advance(&c);
-            continue;
-        }
+        /* Replaces the tokens from C to PROBE with DIGITS. */
         if (buf == NULL) {
             buf = sp_arena_alloc(arena, cap + 1);
             if (buf == NULL) {

@@ -123,6 +123,8 @@ struct sp_session_functions {
     int64_t row_count;        /* ROW_COUNT() */
     uint64_t found_rows;      /* FOUND_ROWS(), when found_rows_known */
     bool found_rows_known;
+    bool autocommit;          /* @@autocommit, when autocommit_known */
+    bool autocommit_known;
     enum sp_last_insert_id_set sets; /* output: LAST_INSERT_ID(expr) in the text */
     uint64_t set_value;              /* output: its value for SP_LAST_INSERT_ID_LITERAL */
     bool calc_found_rows;            /* output: the text is a SELECT SQL_CALC_FOUND_ROWS */
@@ -131,8 +133,9 @@ struct sp_session_functions {
 
 /*
  * Writes SQL into ARENA with each call of LAST_INSERT_ID(), ROW_COUNT()
- * and FOUND_ROWS() without arguments replaced by the session's value in
- * FN, wherever the previous statements ran. A replaced SELECT list item
+ * and FOUND_ROWS() without arguments, and each read of @@autocommit,
+ * replaced by the session's value in FN, wherever the previous statements
+ * ran. A replaced SELECT list item
  * without an alias gets its original text as alias, so the column keeps
  * its name. Also fills FN->sets and FN->set_value. Returns SP_OK with *OUT
  * set (SQL itself when nothing was replaced), or SP_ENOMEM.

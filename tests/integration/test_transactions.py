@@ -190,6 +190,10 @@ class AutocommitOffTest(unittest.TestCase):
         with sptest.connect_proxy() as other:
             self.assertEqual(sorted(sptest.query_all(other, f"SELECT id, n FROM {TABLE}")),
                              sorted([(self.a, 1), (self.b, 1)]))
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@autocommit, @@session.autocommit AS s")
+            self.assertEqual(cur.fetchall(), ((0, 0),))
+            self.assertEqual([d[0] for d in cur.description], ["@@autocommit", "s"])
         # Turning autocommit on commits the open transaction, as on a server.
         with conn.cursor() as cur:
             cur.execute(f"DELETE FROM {TABLE} WHERE id = {self.b}")
@@ -197,6 +201,8 @@ class AutocommitOffTest(unittest.TestCase):
         self.assertEqual(self.count(), 1)
         with conn.cursor() as cur:
             cur.execute(f"DELETE FROM {TABLE}")
+            cur.execute("SELECT @@autocommit")
+            self.assertEqual(cur.fetchall(), ((1,),))
         self.assertEqual(self.count(), 0)
 
 

@@ -325,6 +325,15 @@ session_function_calls(void **state)
     assert_true(fn.calc_found_rows);
     assert_false(fn.found_rows_left);
 
+    /* Reads of @@autocommit get the session's mode; SET and GLOBAL stay. */
+    fn.autocommit_known = true;
+    fn.autocommit = false;
+    assert_str(replace_calls("SELECT @@autocommit, @@SESSION.autocommit a, @@global.autocommit", &fn),
+               "SELECT 0 AS `@@autocommit`, 0 a, @@global.autocommit");
+    assert_str(replace_calls("SET @@autocommit = 1, @@local.sql_mode = ''", &fn),
+               "SET @@autocommit = 1, @@local.sql_mode = ''");
+    fn.autocommit_known = false;
+
     replace_calls("UPDATE seq SET id = LAST_INSERT_ID(id + 1)", &fn);
     assert_int_equal(fn.sets, SP_LAST_INSERT_ID_EXPR);
 
