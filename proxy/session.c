@@ -22,6 +22,7 @@
 #include "proxy/backend.h"
 #include "proxy/log.h"
 #include "proxy/worker.h"
+#include "router/sessionfn.h"
 #include "router/sqlprepare.h"
 
 /* Capabilities offered to clients: no TLS, compression or LOCAL INFILE yet. */
@@ -1056,7 +1057,7 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
     fn.found_rows_known = !s->found_rows_on_shard;
     fn.autocommit = !s->implicit_txn;
     fn.autocommit_known = true;
-    rc = sp_sqlps_session_functions(sp_str_make((const char *)sql, len), &fn, &s->arena, &text);
+    rc = sp_sessionfn_replace(sp_str_make((const char *)sql, len), &fn, &s->arena, &text);
     if (rc != SP_OK) {
         session_reply_error(s, SP_ER_UNKNOWN_ERROR, "HY000", "out of memory while routing");
         return false;
