@@ -206,7 +206,7 @@ exec_leg_release(struct sp_leg *leg)
     struct sp_backend *be = leg->backend;
     struct sp_held_backend *held = &s->held[leg->shard];
     uint16_t status = leg->tracker.status;
-    bool in_trans, pinned;
+    bool in_trans, pinned, had_locks_or_temps;
 
     if (be == NULL) {
         return;
@@ -251,17 +251,20 @@ exec_leg_release(struct sp_leg *leg)
     in_trans = (status & SP_SERVER_STATUS_IN_TRANS) != 0 ||
                (leg->failed && leg->was_in_trans);
     /*
-     * Table locks keep the connection until UNLOCK TABLES; any other
-     * state the proxy cannot carry keeps it for the rest of the session.
+     * Table locks, user locks and temporary tables keep the connection
+     * until they are released; any other state the proxy cannot carry
+     * keeps it for the rest of the session.
      */
-    pinned = held->pinned || !s->autocommit ||
-             (ex->pins && !ex->locks_tables && !ex->unlocks_tables);
-    if (!leg->failed && ex->locks_tables) {
-        held->table_locks = true;
-    } else if (!leg->failed && ex->unlocks_tables) {
-        held->table_locks = false;
+    pinned = held->pinned || !s->autocommit || ex->pins;
+    had_locks_or_temps = held->state.user_locks > 0 || held->state.ntemps > 0;
+    if (!leg->failed &&
+        sp_pin_state_apply(&held->state, &ex->pin, sp_str_make(s->db, s->dblen)) != SP_OK) {
+        sp_pin_state_clear(&held->state);
+        held->pinned = false;
+        sp_backend_close(be, "out of memory for session state");
+        return;
     }
-    if (in_trans || pinned || held->table_locks || held->cursors > 0) {
+    if (in_trans || pinned || sp_pin_state_active(&held->state) || held->cursors > 0) {
         be->holder = s;
         held->backend = be;
         held->in_trans = in_trans;
@@ -271,6 +274,15 @@ exec_leg_release(struct sp_leg *leg)
     }
     held->pinned = false;
     held->in_trans = false;
+    if (had_locks_or_temps) {
+        /*
+         * Released as far as the proxy counted, but a lock not granted or
+         * a table the count missed would reach the next client: closing
+         * ends them for sure.
+         */
+        sp_backend_close(be, "user locks and temporary tables released");
+        return;
+    }
     sp_pool_put(&s->worker->pool, be);
 }
 
@@ -1026,7 +1038,7 @@ exec_rollback_after_lock_failure(struct sp_session *s)
         struct sp_held_backend *held = &s->held[i];
         struct sp_backend *be = held->backend;
 
-        if (be == NULL || held->pinned || held->table_locks || !held->in_trans) {
+        if (be == NULL || held->pinned || sp_pin_state_active(&held->state) || !held->in_trans) {
             continue;
         }
         held->backend = NULL;
@@ -1150,8 +1162,7 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->kind = plan->kind;
     ex->stmt = plan->stmt;
     ex->pins = plan->pins_session;
-    ex->locks_tables = plan->locks_tables;
-    ex->unlocks_tables = plan->unlocks_tables;
+    ex->pin = plan->pin;
     ex->use_db = plan->use_db;
     ex->merge_spec = plan->merge;
     ex->same_rows = plan->broadcast_same_rows;

@@ -107,8 +107,7 @@ struct sp_exec {
     size_t active;               /* the leg allowed to write to the client */
     bool starting;               /* inside sp_exec_start: defer completion */
     bool in_trans;               /* the session had a transaction open */
-    bool locks_tables;           /* the statement is LOCK TABLES alone */
-    bool unlocks_tables;         /* the statement is UNLOCK TABLES alone */
+    struct sp_pin_effect pin;    /* state the statement creates or releases */
     bool header_sent;            /* a leg took the column definitions */
     bool sent_anything;          /* some response packet reached the client */
     bool terminated;             /* a scatter result set got its final packet */

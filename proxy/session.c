@@ -120,6 +120,7 @@ sp_session_close(struct sp_session *s, const char *reason)
     for (i = 0; i < w->proxy->cfg->nshards; i++) {
         struct sp_backend *be = s->held[i].backend;
 
+        sp_pin_state_clear(&s->held[i].state);
         if (be != NULL) {
             s->held[i].backend = NULL;
             be->holder = NULL;
@@ -930,7 +931,7 @@ session_report_lost_transaction(struct sp_session *s)
 
             s->held[i].lost = false;
             s->held[i].pinned = false;
-            s->held[i].table_locks = false;
+            sp_pin_state_clear(&s->held[i].state);
             snprintf(message, sizeof(message),
                      "the connection to shard %s closed while a transaction was open; the "
                      "server rolled it back, so the statement was not run",
@@ -1183,7 +1184,7 @@ sp_session_on_held_backend_closed(struct sp_session *s, struct sp_backend *be, c
     held->backend = NULL;
     held->lost = held->in_trans;
     held->in_trans = false;
-    held->table_locks = false;
+    sp_pin_state_clear(&held->state);
     held->cursors = 0; /* their statements find out at their next fetch */
     sp_log_warn("held_backend_lost", "worker=%u conn=%u shard=%s in_transaction=%s reason=\"%s\"",
                 s->worker->id, s->connection_id, sp_backend_shard_name(be),
@@ -1200,7 +1201,7 @@ session_reset(struct sp_session *s)
 
         s->held[i].backend = NULL;
         s->held[i].pinned = false;
-        s->held[i].table_locks = false;
+        sp_pin_state_clear(&s->held[i].state);
         s->held[i].in_trans = false;
         s->held[i].lost = false;
         s->held[i].cursors = 0;

@@ -21,6 +21,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "proxy/exec.h"
+#include "proxy/pinstate.h"
 #include "proxy/prepared.h"
 #include "proxy/sysvars.h"
 
@@ -46,7 +47,7 @@ enum sp_session_state {
 struct sp_held_backend {
     struct sp_backend *backend;
     bool pinned;     /* carries untracked session state: never pooled again */
-    bool table_locks; /* LOCK TABLES ran on it: kept until UNLOCK TABLES */
+    struct sp_pin_state state; /* table locks, user locks and temporary tables it keeps */
     bool in_trans;   /* SERVER_STATUS_IN_TRANS after its last response */
     bool lost;       /* closed while a transaction was open on it */
     uint32_t cursors; /* open cursors of prepared statements on it */

@@ -210,7 +210,8 @@ sp_session_close_cursor(struct sp_session *s, struct sp_prepared *stmt)
             return;
         }
     }
-    if (held->cursors == 0 && !held->in_trans && !held->pinned && !held->table_locks) {
+    if (held->cursors == 0 && !held->in_trans && !held->pinned &&
+        !sp_pin_state_active(&held->state)) {
         held->backend = NULL;
         be->holder = NULL;
         sp_backend_read_stop(be);

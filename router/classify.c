@@ -40,7 +40,6 @@ classify_create(struct sp_token_cursor *c, struct sp_classification *out)
     }
     if (SP_TOKEN_IS(&c->tok, "TEMPORARY")) {
         out->temporary = true;
-        out->pins_session = true;
         sp_token_cursor_advance(c);
     }
     if (SP_TOKEN_IS(&c->tok, "UNIQUE") || SP_TOKEN_IS(&c->tok, "FULLTEXT")
@@ -87,7 +86,6 @@ classify_drop(struct sp_token_cursor *c, struct sp_classification *out)
 {
     if (SP_TOKEN_IS(&c->tok, "TEMPORARY")) {
         out->temporary = true;
-        out->pins_session = true;
         sp_token_cursor_advance(c);
     }
     if (SP_TOKEN_IS(&c->tok, "TABLE") || SP_TOKEN_IS(&c->tok, "TABLES")
@@ -238,16 +236,13 @@ sp_classify(const struct sp_token_cursor *at, struct sp_classification *out)
                || SP_TOKEN_IS(&first, "PREPARE") || SP_TOKEN_IS(&first, "EXECUTE")
                || SP_TOKEN_IS(&first, "DEALLOCATE") || SP_TOKEN_IS(&first, "HANDLER")
                || SP_TOKEN_IS(&first, "XA")) {
-        out->pins_session = true;
-        if (SP_TOKEN_IS(&first, "LOCK")
-            && (SP_TOKEN_IS(&c.tok, "TABLE") || SP_TOKEN_IS(&c.tok, "TABLES"))) {
-            out->lock_tables = true;
-            out->implicit_commit = true;
-        }
-        if (SP_TOKEN_IS(&first, "UNLOCK")
-            && (SP_TOKEN_IS(&c.tok, "TABLE") || SP_TOKEN_IS(&c.tok, "TABLES"))) {
-            out->unlock_tables = true;
-        }
+        bool tables = SP_TOKEN_IS(&c.tok, "TABLE") || SP_TOKEN_IS(&c.tok, "TABLES");
+
+        /* Table locks are followed by the session instead (struct sp_pin_effect). */
+        out->lock_tables = SP_TOKEN_IS(&first, "LOCK") && tables;
+        out->unlock_tables = SP_TOKEN_IS(&first, "UNLOCK") && tables;
+        out->implicit_commit = out->lock_tables;
+        out->pins_session = !out->lock_tables && !out->unlock_tables;
     } else if (SP_TOKEN_IS(&first, "EXPLAIN") || SP_TOKEN_IS(&first, "DESCRIBE")
                || SP_TOKEN_IS(&first, "DESC")) {
         out->explain = true;

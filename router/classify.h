@@ -17,12 +17,11 @@
 struct sp_classification {
     enum sp_stmt_kind kind;
     /*
-     * The leading keywords alone create session state: SET, LOCK and
-     * UNLOCK TABLES, PREPARE, EXECUTE, DEALLOCATE, CREATE or DROP
-     * TEMPORARY TABLE, HANDLER, XA.
+     * The leading keywords alone create session state: SET, PREPARE,
+     * EXECUTE, DEALLOCATE, HANDLER, XA.
      */
     bool pins_session;
-    bool temporary; /* CREATE or DROP TEMPORARY TABLE */
+    bool temporary; /* CREATE or DROP TEMPORARY TABLE: the router decides about pinning */
     /*
      * The server commits the open transaction before it runs the
      * statement: CREATE, ALTER, DROP (but not of a TEMPORARY table or a

@@ -24,6 +24,7 @@
 
 #include "router/insert.h"
 #include "router/internal.h"
+#include "router/pin.h"
 #include "router/scan.h"
 #include "router/shardkey.h"
 
@@ -324,6 +325,35 @@ router_route(const struct sp_router *router, const struct sp_scan *scan, struct 
     return SP_OK;
 }
 
+/*
+ * Fills the session state that SCAN's statement, alone in its text,
+ * creates or releases. A temporary table whose name cannot be read pins
+ * the session for good instead.
+ */
+static int
+router_pin_effect(const struct sp_scan *scan, struct sp_arena *arena, struct sp_plan *out)
+{
+    int rc;
+
+    out->pin.lock_tables = scan->cls.lock_tables;
+    out->pin.unlock_tables = scan->cls.unlock_tables;
+    out->pin.user_locks_get = scan->user_locks_get;
+    out->pin.user_locks_release = scan->user_locks_release;
+    out->pin.user_locks_release_all = scan->user_locks_release_all;
+    if (scan->cls.kind != SP_STMT_DDL_TABLE) {
+        return SP_OK;
+    }
+    /* DROP TABLE drops a temporary table of that name first, so its names count too. */
+    rc = sp_pin_temp_tables(scan->text, arena, &out->pin);
+    if (rc == SP_ENOMEM) {
+        return rc;
+    }
+    if (rc != SP_OK && scan->cls.temporary) {
+        out->pins_session = true;
+    }
+    return SP_OK;
+}
+
 /* True when only empty statements and comments follow LEXER's position. */
 static bool
 router_rest_is_empty(const struct sp_lexer *lexer)
@@ -424,8 +454,7 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
     out->pins_session = false;
     out->multi_statement = false;
     out->implicit_commit = false;
-    out->locks_tables = false;
-    out->unlocks_tables = false;
+    memset(&out->pin, 0, sizeof(out->pin));
     out->ncommit_only = 0;
     out->broadcast_same_rows = false;
     out->merge = NULL;
@@ -484,10 +513,16 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
             return SP_OK;
         }
         if (nstatements == 1 && last) {
-            out->locks_tables = scan.cls.lock_tables;
-            out->unlocks_tables = scan.cls.unlock_tables;
+            rc = router_pin_effect(&scan, arena, out);
+            if (rc != SP_OK) {
+                return rc;
+            }
             return router_build(router, &route, whole, arena, out);
         }
+        /* In several statements, state the session would follow pins it for good. */
+        out->pins_session = out->pins_session || scan.cls.temporary || scan.cls.lock_tables ||
+                            scan.cls.unlock_tables || scan.user_locks_get > 0 ||
+                            scan.user_locks_release > 0 || scan.user_locks_release_all;
 
         /* Several statements travel as one text, so they must all run on one shard. */
         out->multi_statement = true;

@@ -55,6 +55,29 @@ struct sp_plan_target {
     struct sp_str sql;  /* text to send: the original or a rewrite in the arena */
 };
 
+#define SP_PIN_TEMP_MAX 8
+
+/*
+ * Session state that a statement creates or releases on the backend
+ * connections it runs on, and that the session follows per connection:
+ * the connection stays with the session while any of it is left, and
+ * the session lets it go once all is released. Only a statement alone in
+ * its text has an effect; in a multi-statement text the same calls pin
+ * the session for good.
+ */
+struct sp_pin_effect {
+    bool lock_tables;              /* LOCK TABLES */
+    bool unlock_tables;            /* UNLOCK TABLES */
+    uint32_t user_locks_get;       /* GET_LOCK() calls */
+    uint32_t user_locks_release;   /* RELEASE_LOCK() calls */
+    bool user_locks_release_all;   /* RELEASE_ALL_LOCKS() */
+    bool temp_create;              /* CREATE TEMPORARY TABLE temp_name[0] */
+    bool temp_drop;                /* DROP [TEMPORARY] TABLE of every temp_name */
+    size_t ntemp;
+    struct sp_str temp_db[SP_PIN_TEMP_MAX];   /* unquoted; empty for the session's database */
+    struct sp_str temp_name[SP_PIN_TEMP_MAX]; /* unquoted */
+};
+
 struct sp_plan {
     enum sp_plan_kind kind;
     enum sp_stmt_kind stmt;
@@ -78,13 +101,8 @@ struct sp_plan {
     /* A statement commits the open transaction first, as DDL does on a server. */
     bool implicit_commit;
 
-    /*
-     * The text is LOCK TABLES or UNLOCK TABLES alone: the connection keeps
-     * table locks, which UNLOCK TABLES releases, instead of state that
-     * pins it for good.
-     */
-    bool locks_tables;
-    bool unlocks_tables;
+    /* State a lone statement creates or releases, which pins_session leaves out. */
+    struct sp_pin_effect pin;
 
     /*
      * The last ncommit_only targets only send COMMIT: the session adds them

@@ -75,10 +75,11 @@ static const struct sp_keyword scan_select_options[] = {
 /*
  * Functions whose result depends on the backend connection that runs
  * them. The session computes LAST_INSERT_ID() and ROW_COUNT() itself, and
- * FOUND_ROWS() except after SQL_CALC_FOUND_ROWS.
+ * FOUND_ROWS() except after SQL_CALC_FOUND_ROWS. GET_LOCK() and the
+ * functions that release user locks are counted instead (see
+ * struct sp_pin_effect).
  */
 static const struct sp_keyword scan_session_functions[] = {
-    SP_KEYWORD("GET_LOCK"),   SP_KEYWORD("RELEASE_LOCK"),  SP_KEYWORD("RELEASE_ALL_LOCKS"),
     SP_KEYWORD("FOUND_ROWS"), SP_KEYWORD("CONNECTION_ID"),
 };
 
@@ -282,6 +283,12 @@ scan_open(struct scan *s, struct scan_paren paren)
     if (prev->kind == SP_TOK_IDENT) {
         if (sp_token_is_word_in(prev, scan_session_functions, SP_KEYWORDS_COUNT(scan_session_functions))) {
             s->out->pins_session = true;
+        } else if (SP_TOKEN_IS(prev, "GET_LOCK")) {
+            s->out->user_locks_get++;
+        } else if (SP_TOKEN_IS(prev, "RELEASE_LOCK")) {
+            s->out->user_locks_release++;
+        } else if (SP_TOKEN_IS(prev, "RELEASE_ALL_LOCKS")) {
+            s->out->user_locks_release_all = true;
         }
         for (i = 0; i < SP_KEYWORDS_COUNT(scan_aggregates); i++) {
             if (sp_token_is_word(prev, scan_aggregates[i].name.word, scan_aggregates[i].name.len)) {

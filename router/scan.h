@@ -61,6 +61,9 @@ struct sp_scan {
     struct sp_lexer next;     /* after that ';', where the next statement starts */
     const char *error;        /* static reason when the statement cannot be followed */
     bool pins_session;
+    uint32_t user_locks_get;      /* GET_LOCK() calls, which do not set pins_session */
+    uint32_t user_locks_release;  /* RELEASE_LOCK() calls */
+    bool user_locks_release_all;  /* RELEASE_ALL_LOCKS() */
 
     size_t ntables;           /* table references, counted once per mention */
     size_t nsharded;          /* references to tables with a rule of type sharded */

@@ -349,8 +349,52 @@ class ImplicitCommitTest(sptest.ProxyTestCase):
         self.assertIn("LOCK TABLES", str(err))
 
 
-class TableLockTest(OwnProxyTestCase):
-    """LOCK TABLES keeps the session's connection only until UNLOCK TABLES."""
+class PinReleaseTest(OwnProxyTestCase):
+    """Table locks, user locks and temporary tables keep a connection only until released."""
+
+    def blocked(self, conn):
+        """Whether the only connection to the default shard is kept by another session."""
+        try:
+            sptest.query_all(conn, "SELECT 1")
+        except pymysql.MySQLError as exc:
+            self.assertEqual(sptest.mysql_error_code(exc), 1040, str(exc))
+            return True
+        return False
+
+    def test_release_lock_frees_connection(self):
+        proxy = self.start_proxy(pool_max_per_backend=1, pool_wait_timeout_ms=500)
+        conn, other = proxy.connect(), proxy.connect()
+        self.addCleanup(conn.close)
+        self.addCleanup(other.close)
+        self.assertEqual(sptest.query_all(conn, "SELECT GET_LOCK('pin_a', 1), GET_LOCK('pin_b', 1)"),
+                         [(1, 1)])
+        self.assertTrue(self.blocked(other))
+        sptest.query_all(conn, "SELECT RELEASE_LOCK('pin_a')")
+        self.assertTrue(self.blocked(other), "one lock is still held")
+        # Another client's session cannot take the lock while it is held.
+        with sptest.connect_proxy() as third:
+            self.assertEqual(sptest.query_all(third, "SELECT IS_USED_LOCK('pin_b') IS NOT NULL"), [(1,)])
+        sptest.query_all(conn, "SELECT RELEASE_LOCK('pin_b')")
+        self.assertFalse(self.blocked(other))
+        with sptest.connect_proxy() as third:
+            self.assertEqual(sptest.query_all(third, "SELECT IS_FREE_LOCK('pin_b')"), [(1,)])
+
+    def test_drop_temporary_table_frees_connection(self):
+        proxy = self.start_proxy(pool_max_per_backend=1, pool_wait_timeout_ms=500)
+        conn, other = proxy.connect(), proxy.connect()
+        self.addCleanup(conn.close)
+        self.addCleanup(other.close)
+        sptest.execute(conn, "CREATE TEMPORARY TABLE pin_tmp (x INT)")
+        sptest.execute(conn, f"CREATE TEMPORARY TABLE {sptest.DATABASE}.pin_tmp2 (x INT)")
+        sptest.execute(conn, "INSERT INTO pin_tmp (x) VALUES (1), (2)")
+        self.assertEqual(sptest.query_all(conn, "SELECT COUNT(*) FROM pin_tmp"), [(2,)])
+        self.assertTrue(self.blocked(other))
+        sptest.execute(conn, "DROP TEMPORARY TABLE pin_tmp")
+        self.assertTrue(self.blocked(other), "pin_tmp2 is still there")
+        sptest.execute(conn, "DROP TEMPORARY TABLE IF EXISTS pin_tmp2")
+        self.assertFalse(self.blocked(other))
+        # The next client that gets a connection sees no temporary table.
+        self.assertMysqlError(1146, sptest.execute, other, "SELECT * FROM pin_tmp2")
 
     def test_unlock_tables_frees_connection(self):
         # One connection per shard: a connection kept by a session blocks the others.

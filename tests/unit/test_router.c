@@ -368,6 +368,37 @@ render_spec(const struct sp_merge_spec *spec, char *out, size_t cap)
     }
 }
 
+/* Writes the pin effect of PLAN as "lock_tables,get_lock:1,temp+db.t", or "" for none. */
+static void
+render_pin(const struct sp_plan *plan, char *out, size_t cap)
+{
+    const struct sp_pin_effect *pin = &plan->pin;
+    size_t used = 0, i;
+
+    out[0] = '\0';
+    if (pin->lock_tables) {
+        append(out, cap, &used, "%slock_tables", used > 0 ? "," : "");
+    }
+    if (pin->unlock_tables) {
+        append(out, cap, &used, "%sunlock_tables", used > 0 ? "," : "");
+    }
+    if (pin->user_locks_get > 0) {
+        append(out, cap, &used, "%sget_lock:%u", used > 0 ? "," : "", pin->user_locks_get);
+    }
+    if (pin->user_locks_release > 0) {
+        append(out, cap, &used, "%srelease_lock:%u", used > 0 ? "," : "", pin->user_locks_release);
+    }
+    if (pin->user_locks_release_all) {
+        append(out, cap, &used, "%srelease_all", used > 0 ? "," : "");
+    }
+    for (i = 0; i < pin->ntemp; i++) {
+        append(out, cap, &used, "%stemp%c%.*s%s%.*s", used > 0 ? "," : "",
+               pin->temp_create ? '+' : '-', (int)pin->temp_db[i].len, pin->temp_db[i].ptr,
+               pin->temp_db[i].len > 0 ? "." : "", (int)pin->temp_name[i].len,
+               pin->temp_name[i].ptr);
+    }
+}
+
 /* Renders PLAN in the expectation syntax of routes.txt, with every flag spelled out. */
 static void
 render_plan(const struct sp_plan *plan, char *out, size_t cap)
@@ -390,6 +421,10 @@ render_plan(const struct sp_plan *plan, char *out, size_t cap)
     }
     if (plan->broadcast_same_rows) {
         append(out, cap, &used, " same_rows");
+    }
+    render_pin(plan, spec, sizeof(spec));
+    if (spec[0] != '\0') {
+        append(out, cap, &used, " pin=%s", spec);
     }
     append(out, cap, &used, " stmt=%s", sp_stmt_kind_name(plan->stmt));
     if (plan->kind == SP_PLAN_REJECT) {
@@ -415,6 +450,7 @@ struct expectation {
     bool same_rows;
     const char *stmt;    /* NULL: not checked */
     const char *message; /* NULL: not checked */
+    const char *pin;     /* the plan's pin effect as render_pin writes it; "" for none */
 };
 
 /* One case of routes.txt: SQL lines, the "=>" line and its optional spec: and sql: lines. */
@@ -481,6 +517,8 @@ parse_expectation(char *line, struct expectation *e)
             e->same_rows = true;
         } else if (strncmp(word, "stmt=", 5) == 0) {
             e->stmt = word + 5;
+        } else if (strncmp(word, "pin=", 4) == 0) {
+            e->pin = word + 4;
         } else if (e->kind == SP_PLAN_REJECT && e->code == 0) {
             e->code = (unsigned)strtoul(word, NULL, 10);
         } else if (e->nshards < NSHARDS) {
@@ -552,6 +590,11 @@ plan_matches(const struct route_case *c, const struct expectation *e, const stru
     }
     if (e->stmt != NULL && strcmp(e->stmt, sp_stmt_kind_name(plan->stmt)) != 0) {
         snprintf(why, cap, "statement kind differs");
+        return false;
+    }
+    render_pin(plan, spec, sizeof(spec));
+    if (strcmp(spec, e->pin != NULL ? e->pin : "") != 0) {
+        snprintf(why, cap, "pin effect differs");
         return false;
     }
     if (e->kind == SP_PLAN_REJECT) {
