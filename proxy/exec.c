@@ -378,6 +378,9 @@ exec_leg_prestep_done(struct sp_leg *leg)
          */
         leg->was_in_trans = true;
         break;
+    case SP_PRESTEP_COMMIT:
+        leg->was_in_trans = false;
+        break;
     case SP_PRESTEP_SAVEPOINTS:
         /* A shard that joins the transaction gets its savepoints, so ROLLBACK TO reaches it too. */
         if (++leg->savepoint_next < s->nsavepoints) {
@@ -709,6 +712,8 @@ exec_send_prestep(struct sp_leg *leg, uint8_t step)
     }
     case SP_PRESTEP_INIT_DB:
         return sp_backend_send_command(leg->backend, SP_COM_INIT_DB, s->db, s->dblen);
+    case SP_PRESTEP_COMMIT:
+        return sp_backend_send_command(leg->backend, SP_COM_QUERY, "COMMIT", 6);
     case SP_PRESTEP_SET_NAMES:
         coll = sp_collation_find(s->collation);
         if (coll == NULL) {
@@ -735,7 +740,9 @@ exec_leg_next_step(struct sp_leg *leg)
     uint8_t step = 0;
     int rc;
 
-    if ((leg->presteps & SP_PRESTEP_INIT_DB) != 0) {
+    if ((leg->presteps & SP_PRESTEP_COMMIT) != 0) {
+        step = SP_PRESTEP_COMMIT;
+    } else if ((leg->presteps & SP_PRESTEP_INIT_DB) != 0) {
         step = SP_PRESTEP_INIT_DB;
     } else if ((leg->presteps & SP_PRESTEP_SET_NAMES) != 0) {
         step = SP_PRESTEP_SET_NAMES;
@@ -839,6 +846,9 @@ exec_leg_begin(struct sp_leg *leg, struct sp_backend *be)
             leg->presteps |= SP_PRESTEP_SAVEPOINTS;
             leg->savepoint_next = 0;
         }
+    }
+    if (ex->commit_first && leg->was_in_trans) {
+        leg->presteps |= SP_PRESTEP_COMMIT;
     }
     if (leg->command == SP_COM_STMT_FETCH) {
         leg->presteps = 0; /* the cursor's connection is as the execute left it */
@@ -1134,6 +1144,10 @@ exec_maybe_finish(struct sp_session *s)
     }
     ex->failed = !ok;
     exec_track_counts(s);
+    if (ok && s->pending_autocommit >= 0) {
+        sp_session_apply_autocommit(s, s->pending_autocommit == 1);
+    }
+    s->pending_autocommit = -1;
     if (!ok) {
         exec_rollback_after_lock_failure(s);
     } else if (s->pending_savepoint != 0) {
@@ -1163,6 +1177,7 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->stmt = plan->stmt;
     ex->pins = plan->pins_session;
     ex->pin = plan->pin;
+    ex->commit_first = plan->commit_first;
     ex->use_db = plan->use_db;
     ex->merge_spec = plan->merge;
     ex->same_rows = plan->broadcast_same_rows;

@@ -50,6 +50,7 @@ enum sp_leg_state {
 #define SP_PRESTEP_PREPARE 0x08   /* COM_STMT_EXECUTE: the statement is not prepared on the backend */
 #define SP_PRESTEP_SET_VARS 0x10  /* the session's variables differ from the backend's */
 #define SP_PRESTEP_SAVEPOINTS 0x20 /* after BEGIN: the transaction's savepoints, one by one */
+#define SP_PRESTEP_COMMIT 0x40    /* first of all: the statement ends the open transaction */
 
 struct sp_leg {
     struct sp_session *session;
@@ -108,6 +109,7 @@ struct sp_exec {
     bool starting;               /* inside sp_exec_start: defer completion */
     bool in_trans;               /* the session had a transaction open */
     struct sp_pin_effect pin;    /* state the statement creates or releases */
+    bool commit_first;           /* held connections in a transaction commit before the statement */
     bool header_sent;            /* a leg took the column definitions */
     bool sent_anything;          /* some response packet reached the client */
     bool terminated;             /* a scatter result set got its final packet */

@@ -449,6 +449,7 @@ sp_session_accept(struct sp_worker *w)
     s->tcp.data = s;
     s->worker = w;
     s->autocommit = true;
+    s->pending_autocommit = -1;
     sp_buf_init(&s->in);
     sp_buf_init(&s->out);
     sp_buf_init(&s->cmd);
@@ -664,6 +665,39 @@ session_set_targets(struct sp_session *s, struct sp_plan *plan, const bool *want
  * shard a statement reaches, as after BEGIN, and again after each COMMIT
  * or ROLLBACK. Turning it on commits the open transaction, as on a server.
  */
+/* Whether a transaction of the session is open on some shard. */
+static bool
+session_in_transaction(const struct sp_session *s)
+{
+    for (size_t i = 0; i < s->worker->proxy->cfg->nshards; i++) {
+        if (s->held[i].backend != NULL && s->held[i].in_trans) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void
+sp_session_apply_autocommit(struct sp_session *s, bool on)
+{
+    if (!on) {
+        if (!s->implicit_txn && !s->txn_open) {
+            s->txn_open = true;
+            s->txn_begin_len = 0;
+        }
+        s->implicit_txn = true;
+        return;
+    }
+    if (!s->implicit_txn) {
+        return; /* already on: nothing changes */
+    }
+    s->implicit_txn = false;
+    s->txn_open = false;
+    s->txn_active = false;
+    s->txn_begin_len = 0;
+    session_savepoints_truncate(s, 0);
+}
+
 static int
 session_set_autocommit(struct sp_session *s, struct sp_plan *plan, bool on, bool *reply_ok)
 {
@@ -672,24 +706,12 @@ session_set_autocommit(struct sp_session *s, struct sp_plan *plan, bool on, bool
     bool any = false;
     size_t i;
 
-    if (!on) {
-        if (!s->implicit_txn && !s->txn_open) {
-            s->txn_open = true;
-            s->txn_begin_len = 0;
-        }
-        s->implicit_txn = true;
+    if (!on || !s->implicit_txn) {
+        sp_session_apply_autocommit(s, on);
         *reply_ok = true;
         return SP_OK;
     }
-    if (!s->implicit_txn) {
-        *reply_ok = true; /* already on: nothing changes */
-        return SP_OK;
-    }
-    s->implicit_txn = false;
-    s->txn_open = false;
-    s->txn_active = false;
-    s->txn_begin_len = 0;
-    session_savepoints_truncate(s, 0);
+    sp_session_apply_autocommit(s, true);
     for (i = 0; i < cfg->nshards; i++) {
         want[i] = s->held[i].backend != NULL && s->held[i].in_trans;
         any = any || want[i];
@@ -718,7 +740,7 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
     const struct sp_config *cfg = s->worker->proxy->cfg;
     struct sp_session_assign *assigns;
     enum sp_savepoint_kind savepoint;
-    struct sp_str savepoint_name, names_charset, names_collation;
+    struct sp_str savepoint_name, names_charset, names_collation, rest;
     int autocommit;
     bool want[cfg->nshards];
     bool any = false, trackable;
@@ -748,6 +770,31 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
     autocommit = sp_sqlps_autocommit(sql);
     if (autocommit >= 0) {
         return session_set_autocommit(s, plan, autocommit == 1, reply_ok);
+    }
+    rc = sp_sqlps_split_autocommit(sql, &s->arena, &rest, &autocommit);
+    if (rc == SP_EINVAL) {
+        s->plan_error = "SET autocommit accepts only 0, 1, ON, OFF, TRUE or FALSE through "
+                        "shardproxy, which keeps the session's autocommit mode itself";
+        return SP_EUNSUPPORTED;
+    }
+    if (rc == SP_OK) {
+        if (rest.len == 0) {
+            return session_set_autocommit(s, plan, autocommit == 1, reply_ok);
+        }
+        /*
+         * The backends must stay in autocommit mode: the other variables go
+         * on, and the session takes the mode once they are set.
+         */
+        if (autocommit == 1 && s->implicit_txn && session_in_transaction(s)) {
+            /* Turning autocommit on commits, on every shard of the transaction. */
+            plan->implicit_commit = true;
+            plan->commit_first = true;
+        }
+        s->pending_autocommit = (int8_t)autocommit;
+        sql = rest;
+        plan->targets[0].sql = rest;
+    } else if (rc != SP_ENOTFOUND) {
+        return rc;
     }
 
     savepoint = sp_sqlps_savepoint(sql, &savepoint_name);
@@ -1102,7 +1149,12 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
         session_reply_error(s, plan->error.code, plan->error.sqlstate, plan->error.message);
         return false;
     }
+    s->pending_autocommit = -1;
     rc = session_adjust_plan(s, plan, sp_str_make((const char *)sql, len), &reply_ok);
+    if (rc == SP_EUNSUPPORTED) {
+        session_reply_error(s, SP_ER_NOT_SUPPORTED_YET, "42000", s->plan_error);
+        return false;
+    }
     if (rc == SP_ENOTFOUND) {
         char message[128];
 
@@ -1118,6 +1170,10 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
     }
     if (reply_ok) {
         s->row_count = 0;
+        if (s->pending_autocommit >= 0) {
+            sp_session_apply_autocommit(s, s->pending_autocommit == 1);
+            s->pending_autocommit = -1;
+        }
         if (sp_session_append_ok(s, 0, 0, 0, SP_STR_NULL) != SP_OK) {
             sp_session_close(s, "out of memory");
             return false;
@@ -1211,6 +1267,7 @@ session_reset(struct sp_session *s)
         }
     }
     s->autocommit = true;
+    s->pending_autocommit = -1;
     s->txn_open = false;
     s->implicit_txn = false;
     s->txn_active = false;

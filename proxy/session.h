@@ -87,6 +87,8 @@ struct sp_session {
     bool implicit_txn;           /* SET autocommit = 0: the proxy opens a transaction after each end */
     bool txn_active;             /* the open transaction began: BEGIN, or a statement ran in it */
     uint64_t last_insert_id;     /* of the session's last statement that generated one */
+    int8_t pending_autocommit;   /* 0 or 1: a SET of autocommit with other variables, or -1 */
+    const char *plan_error;      /* why session_adjust_plan refused a statement (static) */
     bool sets_insert_id;         /* the running statement calls LAST_INSERT_ID(number) */
     uint64_t set_insert_id;      /* that number, the session's value once the statement succeeds */
     int64_t row_count;           /* ROW_COUNT(): affected rows of the last statement, -1 after rows */
@@ -171,6 +173,13 @@ void sp_session_savepoint_done(struct sp_session *s);
  * opens the next one.
  */
 void sp_session_end_transaction(struct sp_session *s);
+
+/*
+ * Takes autocommit mode ON for the session, as SET autocommit does: off
+ * opens a transaction with the next statement, on ends the open one,
+ * which the caller has committed on the shards.
+ */
+void sp_session_apply_autocommit(struct sp_session *s, bool on);
 
 /* True when the client's write queue is above its high watermark. */
 bool sp_session_write_blocked(const struct sp_session *s);

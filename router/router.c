@@ -454,6 +454,7 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
     out->pins_session = false;
     out->multi_statement = false;
     out->implicit_commit = false;
+    out->commit_first = false;
     memset(&out->pin, 0, sizeof(out->pin));
     out->ncommit_only = 0;
     out->broadcast_same_rows = false;

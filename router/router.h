@@ -101,6 +101,12 @@ struct sp_plan {
     /* A statement commits the open transaction first, as DDL does on a server. */
     bool implicit_commit;
 
+    /*
+     * Set by the session: the statement does not commit by itself, so its
+     * targets with an open transaction get a COMMIT right before it.
+     */
+    bool commit_first;
+
     /* State a lone statement creates or releases, which pins_session leaves out. */
     struct sp_pin_effect pin;
 

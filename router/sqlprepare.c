@@ -737,6 +737,116 @@ sp_sqlps_autocommit(struct sp_str sql)
     return c.tok.kind == SP_TOK_EOF ? value : -1;
 }
 
+/* The value of a constant autocommit assignment at C, or -1. */
+static int
+sqlps_autocommit_value(const struct sp_token *tok)
+{
+    if (SP_TOKEN_IS(tok, "ON") || SP_TOKEN_IS(tok, "TRUE") ||
+        (tok->kind == SP_TOK_NUMBER && tok->text.len == 1 && tok->text.ptr[0] == '1')) {
+        return 1;
+    }
+    if (SP_TOKEN_IS(tok, "OFF") || SP_TOKEN_IS(tok, "FALSE") ||
+        (tok->kind == SP_TOK_NUMBER && tok->text.len == 1 && tok->text.ptr[0] == '0')) {
+        return 0;
+    }
+    return -1;
+}
+
+#define SQLPS_ASSIGNS_MAX 64
+
+int
+sp_sqlps_split_autocommit(struct sp_str sql, struct sp_arena *arena, struct sp_str *rest,
+                          int *value)
+{
+    struct sp_token_cursor c;
+    const char *start[SQLPS_ASSIGNS_MAX], *end[SQLPS_ASSIGNS_MAX], *tail;
+    bool is_autocommit[SQLPS_ASSIGNS_MAX];
+    size_t n = 0, i, used;
+    bool found = false;
+    char *buf;
+
+    *value = -1;
+    *rest = SP_STR_NULL;
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    if (!SP_TOKEN_IS(&c.tok, "SET")) {
+        return SP_ENOTFOUND;
+    }
+    sp_token_cursor_advance(&c);
+
+    /* Splits the assignments at top-level commas and checks each for autocommit. */
+    while (!sqlps_at_end(&c) && c.tok.kind != SP_TOK_ERROR) {
+        struct sp_token_cursor probe = c;
+        struct sp_str name;
+        unsigned depth = 0;
+        size_t ntokens = 0;
+        int v = -1;
+
+        if (n == SQLPS_ASSIGNS_MAX) {
+            return SP_EINVAL;
+        }
+        start[n] = c.tok.text.ptr;
+        is_autocommit[n] = sqlps_session_target(&probe, &name) && name.len == 10 &&
+                           strncasecmp(name.ptr, "autocommit", 10) == 0 &&
+                           (SP_TOKEN_IS_OP(&probe.tok, "=") || SP_TOKEN_IS_OP(&probe.tok, ":="));
+        if (is_autocommit[n]) {
+            sp_token_cursor_advance(&probe);
+            v = sqlps_autocommit_value(&probe.tok);
+        }
+        end[n] = start[n];
+        while (!sqlps_at_end(&c) && c.tok.kind != SP_TOK_ERROR &&
+               !(depth == 0 && c.tok.kind == SP_TOK_COMMA)) {
+            depth += c.tok.kind == SP_TOK_LPAREN;
+            depth -= c.tok.kind == SP_TOK_RPAREN && depth > 0;
+            end[n] = c.tok.text.ptr + c.tok.text.len;
+            if (is_autocommit[n] && c.tok.text.ptr >= probe.tok.text.ptr) {
+                ntokens++;
+            }
+            sp_token_cursor_advance(&c);
+        }
+        if (is_autocommit[n]) {
+            if (v < 0 || ntokens != 1) {
+                return SP_EINVAL; /* an expression: the proxy could not keep the value */
+            }
+            *value = v;
+            found = true;
+        }
+        n++;
+        if (c.tok.kind == SP_TOK_COMMA) {
+            sp_token_cursor_advance(&c);
+        }
+    }
+    if (c.tok.kind == SP_TOK_ERROR) {
+        return SP_EINVAL;
+    }
+    if (!found) {
+        return SP_ENOTFOUND;
+    }
+
+    tail = n > 0 ? end[n - 1] : sql.ptr + sql.len;
+    buf = sp_arena_alloc(arena, sql.len + 5);
+    if (buf == NULL) {
+        return SP_ENOMEM;
+    }
+    used = 0;
+    for (i = 0; i < n; i++) {
+        if (is_autocommit[i]) {
+            continue;
+        }
+        memcpy(buf + used, used == 0 ? "SET " : ", ", used == 0 ? 4 : 2);
+        used += used == 0 ? 4 : 2;
+        memcpy(buf + used, start[i], (size_t)(end[i] - start[i]));
+        used += (size_t)(end[i] - start[i]);
+    }
+    if (used > 0) {
+        /* What followed the last assignment: a ';', comments. */
+        memcpy(buf + used, tail, (size_t)(sql.ptr + sql.len - tail));
+        used += (size_t)(sql.ptr + sql.len - tail);
+    }
+    buf[used] = '\0';
+    *rest = sp_str_make(buf, used);
+    return SP_OK;
+}
+
 /* A character set or collation name: a word, or one in quotes or backquotes. */
 static bool
 sqlps_charset_name(const struct sp_token *tok, struct sp_str *out)

@@ -104,6 +104,17 @@ int sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
 int sp_sqlps_autocommit(struct sp_str sql);
 
 /*
+ * Finds the assignments to the session's autocommit in a SET statement
+ * that also sets other variables. Returns SP_OK with *VALUE 0 or 1 (the
+ * last one wins) and *REST the same SET without them (in ARENA);
+ * SP_ENOTFOUND when SQL is no SET or does not set the session's
+ * autocommit; SP_EINVAL when it sets it to anything but a constant 0, 1,
+ * ON, OFF, TRUE or FALSE; SP_ENOMEM.
+ */
+int sp_sqlps_split_autocommit(struct sp_str sql, struct sp_arena *arena, struct sp_str *rest,
+                              int *value) SP_WARN_UNUSED;
+
+/*
  * Reads SQL as SET NAMES charset [COLLATE collation] alone, storing the
  * names without quotes; *COLLATION gets a null pointer without COLLATE.
  * Returns false for any other statement (SET NAMES DEFAULT included).

@@ -17,6 +17,7 @@ import sptest
 from test_limits import OwnProxyTestCase
 
 ER_LOCK_DEADLOCK = 1213
+SERVER_STATUS_IN_TRANS = 0x0001
 TABLE = "sbtest_tx"
 
 
@@ -206,6 +207,24 @@ class AutocommitOffTest(unittest.TestCase):
         self.assertEqual(self.count(), 0)
 
 
+    def test_autocommit_with_other_variables(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, "SET autocommit = 0, sql_mode = 'ANSI_QUOTES'")
+            self.assertEqual(sptest.query_all(conn, "SELECT @@autocommit, @@sql_mode"),
+                             [(0, "ANSI_QUOTES")])
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 1)")
+            self.assertEqual(self.count(), 0)
+            # Turning it on with another variable commits, as on a server.
+            sptest.execute(conn, "SET @@session.autocommit = ON, sql_mode = DEFAULT")
+            self.assertFalse(conn.server_status & SERVER_STATUS_IN_TRANS)
+            self.assertEqual(self.count(), 2)
+            sptest.execute(conn, f"DELETE FROM {TABLE} WHERE id = {self.a}")
+            self.assertEqual(self.count(), 1, "autocommit is still off")
+            with self.assertRaises(pymysql.MySQLError) as ctx:
+                sptest.execute(conn, "SET autocommit = @x, sql_mode = ''")
+            self.assertEqual(sptest.mysql_error_code(ctx.exception), sptest.ER_NOT_SUPPORTED_YET)
+
+
 class TransactionModeSingleTest(OwnProxyTestCase):
     """transaction_mode "single": a transaction that would reach a second shard gets an ERR."""
 
@@ -273,7 +292,6 @@ class FailedStatementTest(sptest.ProxyTestCase):
                 self.assertEqual(rows, [(n,)])
 
 
-SERVER_STATUS_IN_TRANS = 0x0001
 PLAIN = "tx_plain"
 
 

@@ -274,6 +274,49 @@ set_names_and_autocommit(void **state)
     assert_int_equal(sp_sqlps_autocommit(sp_str_cstr("SET GLOBAL autocommit = 0")), -1);
 }
 
+static void
+autocommit_with_other_variables(void **state)
+{
+    struct sp_str rest;
+    int value;
+
+    (void)state;
+    assert_int_equal(sp_sqlps_split_autocommit(sp_str_cstr("SET autocommit=0, sql_mode=''"), &arena,
+                                               &rest, &value),
+                     SP_OK);
+    assert_int_equal(value, 0);
+    assert_str(rest, "SET sql_mode=''");
+    assert_int_equal(sp_sqlps_split_autocommit(
+                         sp_str_cstr("SET sql_mode = CONCAT(@@sql_mode, ',X'), @@session.autocommit "
+                                     ":= ON, time_zone = '+00:00' ;"),
+                         &arena, &rest, &value),
+                     SP_OK);
+    assert_int_equal(value, 1);
+    assert_str(rest, "SET sql_mode = CONCAT(@@sql_mode, ',X'), time_zone = '+00:00' ;");
+    /* Only autocommit: nothing is left to send. */
+    assert_int_equal(sp_sqlps_split_autocommit(sp_str_cstr("SET autocommit = 1, autocommit = OFF"),
+                                               &arena, &rest, &value),
+                     SP_OK);
+    assert_int_equal(value, 0);
+    assert_int_equal(rest.len, 0);
+    /* An expression or an unknown word would leave the mode unknown. */
+    assert_int_equal(sp_sqlps_split_autocommit(sp_str_cstr("SET autocommit = @x, a = 1"), &arena,
+                                               &rest, &value),
+                     SP_EINVAL);
+    assert_int_equal(sp_sqlps_split_autocommit(sp_str_cstr("SET autocommit = 1 + 0"), &arena, &rest,
+                                               &value),
+                     SP_EINVAL);
+    /* Other statements, and the global variable. */
+    assert_int_equal(sp_sqlps_split_autocommit(sp_str_cstr("SET GLOBAL autocommit = 0, a = 1"),
+                                               &arena, &rest, &value),
+                     SP_ENOTFOUND);
+    assert_int_equal(sp_sqlps_split_autocommit(sp_str_cstr("SET sql_mode = ''"), &arena, &rest,
+                                               &value),
+                     SP_ENOTFOUND);
+    assert_int_equal(sp_sqlps_split_autocommit(sp_str_cstr("SELECT 1"), &arena, &rest, &value),
+                     SP_ENOTFOUND);
+}
+
 int
 main(void)
 {
@@ -287,6 +330,7 @@ main(void)
         cmocka_unit_test_setup_teardown(session_assignments, setup, teardown),
         cmocka_unit_test_setup_teardown(savepoint_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(set_names_and_autocommit, setup, teardown),
+        cmocka_unit_test_setup_teardown(autocommit_with_other_variables, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
