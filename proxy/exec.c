@@ -549,6 +549,9 @@ exec_leg_process_packets(struct sp_leg *leg)
         leg->got_bytes = true;
         if (leg->command == SP_COM_STMT_PREPARE) {
             action = exec_prepare_action(leg, role, data + SP_PACKET_HEADER_LEN, take);
+        } else if (leg->commit_only) {
+            exec_merge_record(leg, role, data + SP_PACKET_HEADER_LEN, take);
+            action = LEG_DROP;
         } else if (exec_is_streaming(ex)) {
             action = exec_stream_action(leg, role, probe.status, probe.warnings);
             if (ex->binary && action == LEG_FORWARD) {
@@ -561,7 +564,7 @@ exec_leg_process_packets(struct sp_leg *leg)
             exec_merge_record(leg, role, data + SP_PACKET_HEADER_LEN, take);
             action = LEG_DROP;
         }
-        if (role == SP_ROLE_ERR && exec_is_streaming(ex)) {
+        if (role == SP_ROLE_ERR && exec_is_streaming(ex) && !leg->commit_only) {
             exec_leg_record_err(leg, data + SP_PACKET_HEADER_LEN, take);
             if (action == LEG_FORWARD && exec_leg_lock_failure(leg) &&
                 leg->error.code == EXEC_ER_LOCK_WAIT_TIMEOUT) {
@@ -1136,6 +1139,15 @@ exec_maybe_finish(struct sp_session *s)
         }
     }
     for (i = 0; i < ex->nlegs; i++) {
+        if (ex->legs[i].commit_only && ex->legs[i].failed && exec_is_streaming(ex) &&
+            ex->sent_anything) {
+            /* The client has its reply already: the log is the only place left to tell. */
+            sp_log_warn("partial_failure",
+                        "worker=%u conn=%u implicit_commit_failed=\"%s\" error=\"%s\"",
+                        s->worker->id, s->connection_id,
+                        s->worker->proxy->cfg->shards[ex->legs[i].shard].name,
+                        ex->legs[i].error.message);
+        }
         ok = ok && !ex->legs[i].failed;
         /* LAST_INSERT_ID() answers for the session, whichever shard generated the id. */
         if (!ex->legs[i].failed && ex->legs[i].last_insert_id != 0) {

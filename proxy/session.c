@@ -1082,7 +1082,16 @@ session_commit_before(struct sp_session *s, struct sp_plan *plan)
     }
     plan->targets = targets;
     plan->ncommit_only = n;
-    plan->kind = SP_PLAN_BROADCAST;
+    /*
+     * DDL replies with an OK, which the merge can join with a failed
+     * COMMIT. Other statements (ANALYZE TABLE, LOCK TABLES, FLUSH ...)
+     * stream their reply, which may be rows; a COMMIT that fails then is
+     * only logged.
+     */
+    if (plan->stmt == SP_STMT_DDL_TABLE || plan->stmt == SP_STMT_DDL_DATABASE ||
+        plan->kind != SP_PLAN_SINGLE) {
+        plan->kind = SP_PLAN_BROADCAST;
+    }
     return true;
 }
 

@@ -219,8 +219,16 @@ sp_classify(const struct sp_token_cursor *at, struct sp_classification *out)
             out->kind = SP_STMT_DDL_TABLE;
         }
         out->implicit_commit = true;
-    } else if (SP_TOKEN_IS(&first, "GRANT") || SP_TOKEN_IS(&first, "REVOKE")) {
+    } else if (SP_TOKEN_IS(&first, "GRANT") || SP_TOKEN_IS(&first, "REVOKE")
+               || SP_TOKEN_IS(&first, "ANALYZE") || SP_TOKEN_IS(&first, "OPTIMIZE")
+               || SP_TOKEN_IS(&first, "REPAIR") || SP_TOKEN_IS(&first, "FLUSH")
+               || SP_TOKEN_IS(&first, "RESET") || SP_TOKEN_IS(&first, "INSTALL")
+               || SP_TOKEN_IS(&first, "UNINSTALL")) {
         out->implicit_commit = true;
+    } else if (SP_TOKEN_IS(&first, "CHECK")) {
+        out->implicit_commit = SP_TOKEN_IS(&c.tok, "TABLE") || SP_TOKEN_IS(&c.tok, "TABLES");
+    } else if (SP_TOKEN_IS(&first, "CACHE") || SP_TOKEN_IS(&first, "LOAD")) {
+        out->implicit_commit = SP_TOKEN_IS(&c.tok, "INDEX");
     } else if (SP_TOKEN_IS(&first, "USE")) {
         out->kind = SP_STMT_USE;
     } else if (SP_TOKEN_IS(&first, "SET")) {

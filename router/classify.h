@@ -25,10 +25,9 @@ struct sp_classification {
     /*
      * The server commits the open transaction before it runs the
      * statement: CREATE, ALTER, DROP (but not of a TEMPORARY table or a
-     * prepared statement), RENAME, TRUNCATE, GRANT, REVOKE and LOCK TABLES.
-     * NOTE: ANALYZE, CHECK, OPTIMIZE and REPAIR TABLE, FLUSH and the like
-     * commit too but are not marked: they return rows, and only on the
-     * default shard.
+     * prepared statement), RENAME, TRUNCATE, GRANT, REVOKE, LOCK TABLES,
+     * ANALYZE, CHECK, OPTIMIZE and REPAIR TABLE, CACHE INDEX, LOAD INDEX,
+     * FLUSH, RESET, INSTALL and UNINSTALL.
      */
     bool implicit_commit;
     bool lock_tables;   /* LOCK TABLE[S] */

@@ -352,6 +352,22 @@ class ImplicitCommitTest(sptest.ProxyTestCase):
         conn.rollback()
         self.assertEqual(self.committed_rows(), sorted([(self.a, 1), (self.b, 2)]))
 
+    def test_statements_returning_rows_commit_every_shard(self):
+        conn = self.proxy
+        sptest.execute(conn, f"CREATE TABLE {PLAIN} (x INT)")
+        for statement in (f"ANALYZE TABLE {PLAIN}", f"CHECK TABLE {PLAIN}", "FLUSH TABLES"):
+            sptest.execute(conn, f"DELETE FROM {TABLE}")
+            sptest.execute(conn, "BEGIN")
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 1), ({self.b}, 2)")
+            with conn.cursor() as cur:
+                cur.execute(statement)
+                cur.fetchall()
+            if statement.startswith("FLUSH"):
+                # MariaDB still reports a transaction after ANALYZE and CHECK TABLE.
+                self.assertFalse(conn.server_status & SERVER_STATUS_IN_TRANS, statement)
+            sptest.execute(conn, "ROLLBACK")
+            self.assertEqual(self.committed_rows(), sorted([(self.a, 1), (self.b, 2)]), statement)
+
     def test_temporary_table_keeps_transaction(self):
         with sptest.connect_proxy() as conn:
             sptest.execute(conn, "BEGIN")
