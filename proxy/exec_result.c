@@ -286,6 +286,27 @@ exec_merge_info(const struct sp_exec *ex, char *out, size_t len)
 }
 
 /* Appends the single OK or ERR that a merged plan returns. */
+/* Whether every failed leg other than COMMIT-only ones got the same error code and message. */
+static bool
+exec_same_errors(const struct sp_exec *ex)
+{
+    const struct sp_error *first = NULL;
+
+    for (size_t i = 0; i < ex->nlegs; i++) {
+        const struct sp_leg *leg = &ex->legs[i];
+
+        if (!leg->failed || leg->commit_only) {
+            continue;
+        }
+        if (first == NULL) {
+            first = &leg->error;
+        } else if (leg->error.code != first->code || strcmp(leg->error.message, first->message) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 int
 exec_reply_merged(struct sp_session *s)
 {
@@ -354,7 +375,8 @@ exec_reply_merged(struct sp_session *s)
         exec_merge_info(ex, info, sizeof(info));
         return sp_session_append_ok(s, affected, last_insert_id, warnings, sp_str_cstr(info));
     }
-    if (nlegs == 1) {
+    if (nlegs == 1 || (nfailed == nlegs && exec_same_errors(ex))) {
+        /* Every shard refused alike, as one server would have: its error as it is. */
         return sp_session_append_err(s, &first_failed->error);
     }
 

@@ -161,6 +161,19 @@ classify_transaction(const struct sp_token *first, struct sp_token_cursor *c,
     }
 }
 
+/* Whether the statement after CREATE, ALTER, DROP or RENAME (at C) is about a user or role. */
+static bool
+classify_is_account(const struct sp_token_cursor *at)
+{
+    struct sp_token_cursor c = *at;
+
+    if (SP_TOKEN_IS(&c.tok, "OR")) {
+        sp_token_cursor_advance(&c);
+        CLASSIFY_SKIP(&c, "REPLACE");
+    }
+    return SP_TOKEN_IS(&c.tok, "USER") || SP_TOKEN_IS(&c.tok, "ROLE");
+}
+
 void
 sp_classify(const struct sp_token_cursor *at, struct sp_classification *out)
 {
@@ -189,6 +202,10 @@ sp_classify(const struct sp_token_cursor *at, struct sp_classification *out)
 
     first = c.tok;
     sp_token_cursor_advance(&c);
+    out->account = SP_TOKEN_IS(&first, "GRANT") || SP_TOKEN_IS(&first, "REVOKE") ||
+                   ((SP_TOKEN_IS(&first, "CREATE") || SP_TOKEN_IS(&first, "ALTER") ||
+                     SP_TOKEN_IS(&first, "DROP") || SP_TOKEN_IS(&first, "RENAME")) &&
+                    classify_is_account(&c));
 
     if (SP_TOKEN_IS(&first, "SELECT")) {
         out->kind = SP_STMT_SELECT;

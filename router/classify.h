@@ -30,6 +30,7 @@ struct sp_classification {
      * FLUSH, RESET, INSTALL and UNINSTALL.
      */
     bool implicit_commit;
+    bool account;       /* GRANT, REVOKE, CREATE/ALTER/DROP/RENAME USER or ROLE */
     bool lock_tables;   /* LOCK TABLE[S] */
     bool unlock_tables; /* UNLOCK TABLE[S] */
     /*

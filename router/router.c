@@ -301,6 +301,12 @@ router_route(const struct sp_router *router, const struct sp_scan *scan, struct 
     if (scan->cls.explain) {
         return router_route_explain(router, scan, arena, route, err);
     }
+    if (scan->cls.account) {
+        /* Every shard has its own accounts, and the proxy logs in to each with the same ones. */
+        router_all(router, route, SP_PLAN_BROADCAST);
+        route->same_rows = true;
+        return SP_OK;
+    }
     if (scan->named_rule != NULL && scan->cls.lock_tables) {
         struct sp_str table = sp_router_token_name(&scan->named_sharded);
 

@@ -152,8 +152,16 @@ scan_advance(struct scan *s)
     const struct sp_table_cfg *rule;
 
     if (tok->kind == SP_TOK_USER_VAR) {
-        s->out->pins_session = true;
-    } else if (scan_is_name(tok) && s->out->named_rule == NULL) {
+        const struct sp_token *prev = &s->c.prev;
+
+        /* 'user'@'host' names an account, with no space before the @: no variable. */
+        if (!((prev->kind == SP_TOK_STRING || scan_is_name(prev)) &&
+              prev->text.ptr + prev->text.len == tok->text.ptr)) {
+            s->out->pins_session = true;
+        }
+    } else if (scan_is_name(tok) && s->out->named_rule == NULL &&
+               sp_token_cursor_peek(&s->c).kind != SP_TOK_DOT) {
+        /* A name before a dot qualifies the next one: sbtest.t is table t of database sbtest. */
         rule = sp_router_match_table(s->router, tok);
         if (rule != NULL) {
             s->out->named_rule = rule;

@@ -80,5 +80,26 @@ class DdlBroadcastTest(sptest.ProxyTestCase):
         self.assertEqual(query_all(self.proxy, "SELECT 1"), [(1,)])
 
 
+class AccountTest(sptest.ProxyTestCase):
+    """Account statements reach every shard, whose accounts the proxy logs in with."""
+
+    def user_counts(self):
+        return [sptest.query_all(self.shard(i), "SELECT COUNT(*) FROM mysql.user WHERE user = 'sp_reader'")[0][0]
+                for i in range(self.shard_count())]
+
+    def test_create_and_drop_user(self):
+        self.addCleanup(lambda: [sptest.execute(self.shard(i), "DROP USER IF EXISTS 'sp_reader'@'localhost'")
+                                 for i in range(self.shard_count())])
+        sptest.execute(self.proxy, "CREATE USER 'sp_reader'@'localhost' IDENTIFIED BY 'x'")
+        self.assertEqual(self.user_counts(), [1] * self.shard_count())
+        # The test account may not grant: every shard refuses alike, and the
+        # client gets that error as one server would send it.
+        err = self.assertProxyError(1044, sptest.execute, self.proxy,
+                                    f"GRANT SELECT ON {sptest.DATABASE}.* TO 'sp_reader'@'localhost'")
+        self.assertNotIn("shard", str(err))
+        sptest.execute(self.proxy, "DROP USER 'sp_reader'@'localhost'")
+        self.assertEqual(self.user_counts(), [0] * self.shard_count())
+
+
 if __name__ == "__main__":
     unittest.main()
