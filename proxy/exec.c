@@ -1103,7 +1103,17 @@ exec_track_counts(struct sp_session *s)
         return;
     }
     s->row_count = -1;
-    s->found_rows = ex->kind == SP_PLAN_SCATTER_MERGE ? ex->merged_rows : rows;
+    /*
+     * The server counts the rows that the LIMIT offset skipped too. A merge
+     * knows how many it skipped; a shard that applied the offset itself
+     * skipped all of it when it sent any row.
+     * NOTE: a single-shard SELECT whose offset passed all its rows counts 0.
+     */
+    if (ex->kind == SP_PLAN_SCATTER_MERGE) {
+        s->found_rows = ex->merged_rows + ex->merged_skipped;
+    } else {
+        s->found_rows = rows + (rows > 0 ? s->limit_offset : 0);
+    }
     s->found_rows_on_shard = s->calc_found_rows;
     if (s->calc_found_rows) {
         s->found_rows_shard = ex->legs[0].shard;
@@ -1149,10 +1159,10 @@ exec_maybe_finish(struct sp_session *s)
                         ex->legs[i].error.message);
         }
         ok = ok && !ex->legs[i].failed;
-        /* LAST_INSERT_ID() answers for the session, whichever shard generated the id. */
-        if (!ex->legs[i].failed && ex->legs[i].last_insert_id != 0) {
-            s->last_insert_id = ex->legs[i].last_insert_id;
-        }
+    }
+    /* LAST_INSERT_ID() gives the id the client got in the OK, whichever shard generated it. */
+    if (exec_insert_id(ex) != 0) {
+        s->last_insert_id = exec_insert_id(ex);
     }
     ex->failed = !ok;
     exec_track_counts(s);
@@ -1190,6 +1200,7 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->pins = plan->pins_session;
     ex->pin = plan->pin;
     ex->commit_first = plan->commit_first;
+    ex->first_row_leg = plan->first_row_target;
     ex->use_db = plan->use_db;
     ex->merge_spec = plan->merge;
     ex->same_rows = plan->broadcast_same_rows;

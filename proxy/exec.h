@@ -110,10 +110,12 @@ struct sp_exec {
     bool in_trans;               /* the session had a transaction open */
     struct sp_pin_effect pin;    /* state the statement creates or releases */
     bool commit_first;           /* held connections in a transaction commit before the statement */
+    size_t first_row_leg;        /* the leg whose insert id the client gets first */
     bool header_sent;            /* a leg took the column definitions */
     bool sent_anything;          /* some response packet reached the client */
     bool terminated;             /* a scatter result set got its final packet */
     uint64_t merged_rows;        /* rows a merge sent to the client */
+    uint64_t merged_skipped;     /* rows a merge skipped for the LIMIT offset */
     bool failed;                 /* some leg failed (set when the command completes) */
 
     /* SP_PLAN_SCATTER_MERGE */

@@ -48,6 +48,12 @@ void exec_merge_record(struct sp_leg *leg, enum sp_packet_role role, const uint8
 /* Appends the single OK or ERR that a merged write plan returns. */
 int exec_reply_merged(struct sp_session *s) SP_WARN_UNUSED;
 
+/*
+ * The insert id the client gets for the statement: the first row's leg's
+ * (a split INSERT), else the first leg with one; 0 when none has.
+ */
+uint64_t exec_insert_id(const struct sp_exec *ex);
+
 /* Walks the bytes buffered from LEG's backend (exec.c); does nothing when re-entered. */
 void exec_leg_process(struct sp_leg *leg);
 

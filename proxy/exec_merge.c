@@ -331,6 +331,7 @@ void
 exec_merge_cleanup(struct sp_exec *ex)
 {
     if (ex->merger != NULL) {
+        ex->merged_skipped = sp_merger_skipped(ex->merger);
         sp_merger_destroy(ex->merger);
         ex->merger = NULL;
     }

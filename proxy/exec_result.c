@@ -286,6 +286,28 @@ exec_merge_info(const struct sp_exec *ex, char *out, size_t len)
 }
 
 /* Appends the single OK or ERR that a merged plan returns. */
+uint64_t
+exec_insert_id(const struct sp_exec *ex)
+{
+    size_t i;
+
+    if (ex->first_row_leg < ex->nlegs) {
+        const struct sp_leg *leg = &ex->legs[ex->first_row_leg];
+
+        if (!leg->failed && !leg->commit_only && leg->last_insert_id != 0) {
+            return leg->last_insert_id;
+        }
+    }
+    for (i = 0; i < ex->nlegs; i++) {
+        const struct sp_leg *leg = &ex->legs[i];
+
+        if (!leg->failed && !leg->commit_only && leg->last_insert_id != 0) {
+            return leg->last_insert_id;
+        }
+    }
+    return 0;
+}
+
 /* Whether every failed leg other than COMMIT-only ones got the same error code and message. */
 static bool
 exec_same_errors(const struct sp_exec *ex)
@@ -316,6 +338,7 @@ exec_reply_merged(struct sp_session *s)
     uint16_t warnings = 0;
     size_t i, nfailed = 0, nlegs = 0;
 
+    last_insert_id = exec_insert_id(ex);
     for (i = 0; i < ex->nlegs; i++) {
         struct sp_leg *leg = &ex->legs[i];
 
@@ -341,9 +364,6 @@ exec_reply_merged(struct sp_session *s)
             continue;
         }
         affected += leg->affected_rows;
-        if (last_insert_id == 0) {
-            last_insert_id = leg->last_insert_id;
-        }
         warnings = (uint16_t)(warnings + leg->warnings);
     }
 

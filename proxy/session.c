@@ -1135,6 +1135,7 @@ session_route(struct sp_session *s, const uint8_t *sql, size_t len, struct sp_pl
     s->sets_insert_id = fn.sets == SP_LAST_INSERT_ID_LITERAL;
     s->set_insert_id = fn.set_value;
     s->calc_found_rows = fn.calc_found_rows && plan->kind == SP_PLAN_SINGLE;
+    s->limit_offset = fn.limit_offset;
     if (fn.found_rows_left && s->found_rows_on_shard && plan->kind == SP_PLAN_SINGLE &&
         plan->targets[0].shard == proxy->cfg->default_shard) {
         /* The count is on the connection that ran the SQL_CALC_FOUND_ROWS query. */

@@ -94,6 +94,7 @@ struct sp_session {
     int64_t row_count;           /* ROW_COUNT(): affected rows of the last statement, -1 after rows */
     uint64_t found_rows;         /* FOUND_ROWS(): rows of the last result set */
     bool calc_found_rows;        /* the running statement is a SELECT SQL_CALC_FOUND_ROWS */
+    uint64_t limit_offset;       /* the running SELECT's LIMIT offset, which FOUND_ROWS() counts */
     bool found_rows_on_shard;    /* FOUND_ROWS() runs on found_rows_shard, after SQL_CALC_FOUND_ROWS */
     uint32_t found_rows_shard;
     char txn_begin[SP_SESSION_BEGIN_MAX + 1]; /* the client's BEGIN text, replayed on each shard */

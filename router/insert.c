@@ -297,6 +297,7 @@ insert_split(struct insert *ins, const struct insert_row *rows, size_t nrows, st
     }
 
     ins->route->kind = SP_PLAN_SCATTER_OK;
+    ins->route->first_row_target = slot[rows[0].shard];
     ins->route->targets = targets;
     ins->route->ntargets = ntargets;
     sp_shard_set_clear(router, &ins->route->shards);

@@ -44,6 +44,8 @@ struct sp_route {
     size_t ntargets;
     /* BROADCAST of a write to reference tables: every shard reports the same counts. */
     bool same_rows;
+    /* A split INSERT: the index of the target that got the first row. */
+    size_t first_row_target;
     /* SCATTER_MERGE: how to merge the targets' rows, in the arena. */
     const struct sp_merge_spec *merge;
     /*

@@ -1045,3 +1045,9 @@ sp_merger_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err)
     }
     return SP_OK;
 }
+
+uint64_t
+sp_merger_skipped(const struct sp_merger *m)
+{
+    return m->skipped;
+}

@@ -216,6 +216,9 @@ void sp_merger_leg_done(struct sp_merger *m, size_t leg);
  */
 int sp_merger_next(struct sp_merger *m, struct sp_buf *out, struct sp_error *err) SP_WARN_UNUSED;
 
+/* The rows the merger skipped for the LIMIT offset so far. */
+uint64_t sp_merger_skipped(const struct sp_merger *m);
+
 /*
  * Whether the merger has queued enough of LEG's rows that it should stop reading
  * that leg until sp_merger_next has run (streaming ORDER BY keeps only a

@@ -416,6 +416,7 @@ router_build(const struct sp_router *router, const struct sp_route *route, struc
         return SP_OK;
     }
     out->broadcast_same_rows = route->same_rows;
+    out->first_row_target = route->first_row_target;
     out->merge = route->merge;
     if (route->targets != NULL) {
         out->targets = route->targets;
@@ -464,6 +465,7 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
     memset(&out->pin, 0, sizeof(out->pin));
     out->ncommit_only = 0;
     out->broadcast_same_rows = false;
+    out->first_row_target = 0;
     out->merge = NULL;
     sp_error_clear(&out->error);
 
@@ -510,6 +512,7 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
         if (nstatements == 1 && last) {
             scan.text = sp_str_make(scan.text.ptr, (size_t)(whole.ptr + whole.len - scan.text.ptr));
         }
+        route.first_row_target = 0;
         rc = router_route(router, &scan, scan.text, arena, &route, &out->error);
         if (rc != SP_OK) {
             return rc;

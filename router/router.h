@@ -127,6 +127,12 @@ struct sp_plan {
      */
     bool broadcast_same_rows;
 
+    /*
+     * The target whose insert id the client gets: for a split INSERT the
+     * one with the statement's first row, whose id a server would report.
+     */
+    size_t first_row_target;
+
     /* SP_PLAN_SCATTER_MERGE: how to merge (in the arena); targets carry the rewritten SQL. */
     const struct sp_merge_spec *merge;
 };

@@ -148,9 +148,14 @@ sessionfn_item_needs_alias(const struct sessionfn_item *item)
     return !ends_expression;
 }
 
-/* Whether TOK is @@autocommit, @@session.autocommit or @@local.autocommit. */
+/*
+ * The value that replaces the session variable TOK (@@name,
+ * @@session.name or @@local.name): autocommit, and identity and
+ * last_insert_id, which are LAST_INSERT_ID(). False for any other.
+ */
 static bool
-sessionfn_is_session_autocommit(const struct sp_token *tok)
+sessionfn_variable_value(const struct sp_token *tok, const struct sp_session_functions *fn,
+                         char *digits, size_t cap)
 {
     struct sp_str name = sp_str_make(tok->text.ptr + 2, tok->text.len - 2);
 
@@ -159,7 +164,57 @@ sessionfn_is_session_autocommit(const struct sp_token *tok)
     } else if (name.len > 6 && strncasecmp(name.ptr, "local.", 6) == 0) {
         name = sp_str_make(name.ptr + 6, name.len - 6);
     }
-    return name.len == 10 && strncasecmp(name.ptr, "autocommit", 10) == 0;
+    if (name.len == 10 && strncasecmp(name.ptr, "autocommit", 10) == 0 && fn->autocommit_known) {
+        /* The backends run in autocommit mode; the session's own mode is the answer. */
+        snprintf(digits, cap, "%d", fn->autocommit ? 1 : 0);
+        return true;
+    }
+    if ((name.len == 8 && strncasecmp(name.ptr, "identity", 8) == 0) ||
+        (name.len == 14 && strncasecmp(name.ptr, "last_insert_id", 14) == 0)) {
+        snprintf(digits, cap, "%llu", (unsigned long long)fn->last_insert_id);
+        return true;
+    }
+    return false;
+}
+
+/* Whether SQL contains the word OFFSET, in any case. */
+static bool
+sessionfn_has_offset(struct sp_str sql)
+{
+    for (size_t i = 0; i + 6 <= sql.len; i++) {
+        if ((sql.ptr[i] == 'o' || sql.ptr[i] == 'O') && strncasecmp(sql.ptr + i, "offset", 6) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Reads LIMIT offset, count or LIMIT count OFFSET offset after the LIMIT
+ * at AT into FN, for FOUND_ROWS(), which counts the rows the offset skips.
+ */
+static void
+sessionfn_limit_offset(const struct sp_token_cursor *at, struct sp_session_functions *fn)
+{
+    struct sp_token_cursor c = *at;
+    struct sp_token first;
+
+    sp_token_cursor_advance(&c);
+    if (c.tok.kind != SP_TOK_NUMBER) {
+        return;
+    }
+    first = c.tok;
+    sp_token_cursor_advance(&c);
+    if (c.tok.kind == SP_TOK_COMMA) {
+        fn->limit_offset = strtoull(first.text.ptr, NULL, 10);
+        return;
+    }
+    if (SP_TOKEN_IS(&c.tok, "OFFSET")) {
+        sp_token_cursor_advance(&c);
+        if (c.tok.kind == SP_TOK_NUMBER) {
+            fn->limit_offset = strtoull(c.tok.text.ptr, NULL, 10);
+        }
+    }
 }
 
 /*
@@ -192,7 +247,7 @@ sp_sessionfn_replace(struct sp_str sql, struct sp_session_functions *fn,
     const char *copied = sql.ptr;
     char digits[32];
     size_t used = 0, cap, depth = 0;
-    bool in_list, replace_autocommit;
+    bool in_list, select, replace_variables;
     char *buf = NULL;
 
     *out = sql;
@@ -200,9 +255,14 @@ sp_sessionfn_replace(struct sp_str sql, struct sp_session_functions *fn,
     fn->set_value = 0;
     fn->calc_found_rows = false;
     fn->found_rows_left = false;
-    /* Only a text with an underscore or an @ names any of them: the others skip the scan. */
+    fn->limit_offset = 0;
+    /*
+     * Only a text with an underscore or an @ names any of them, and a LIMIT
+     * offset needs a comma or OFFSET: the others skip the scan.
+     */
     if (sql.len < 11 ||
-        (memchr(sql.ptr, '_', sql.len) == NULL && memchr(sql.ptr, '@', sql.len) == NULL)) {
+        (memchr(sql.ptr, '_', sql.len) == NULL && memchr(sql.ptr, '@', sql.len) == NULL &&
+         memchr(sql.ptr, ',', sql.len) == NULL && !sessionfn_has_offset(sql))) {
         return SP_OK;
     }
     /*
@@ -212,8 +272,9 @@ sp_sessionfn_replace(struct sp_str sql, struct sp_session_functions *fn,
     cap = 5 * sql.len + 64;
     sp_token_cursor_init(&c, sql.ptr, sql.len);
     in_list = SP_TOKEN_IS(&c.tok, "SELECT");
+    select = in_list;
     /* SET @@autocommit = 0 is the session's own business, not a read of the value. */
-    replace_autocommit = fn->autocommit_known && !SP_TOKEN_IS(&c.tok, "SET");
+    replace_variables = !SP_TOKEN_IS(&c.tok, "SET");
     memset(&item, 0, sizeof(item));
     if (in_list) {
         do {
@@ -236,6 +297,12 @@ sp_sessionfn_replace(struct sp_str sql, struct sp_session_functions *fn,
             if (sessionfn_item_needs_alias(&item)) {
                 sessionfn_append_alias(buf, &used, &copied, &item);
             }
+            if (c.tok.kind == SP_TOK_SEMICOLON) {
+                break; /* see below */
+            }
+            if (SP_TOKEN_IS(&c.tok, "LIMIT")) {
+                sessionfn_limit_offset(&c, fn);
+            }
             in_list = c.tok.kind == SP_TOK_COMMA;
             sp_token_cursor_advance(&c);
             memset(&item, 0, sizeof(item));
@@ -246,15 +313,22 @@ sp_sessionfn_replace(struct sp_str sql, struct sp_session_functions *fn,
             depth++;
         } else if (c.tok.kind == SP_TOK_RPAREN && depth > 0) {
             depth--;
+        } else if (depth == 0 && select && SP_TOKEN_IS(&c.tok, "LIMIT")) {
+            sessionfn_limit_offset(&c, fn);
         }
         item.before_last = item.last;
         item.last = c.tok;
         item.end = c.tok.text.ptr + c.tok.text.len;
 
-        if (c.tok.kind == SP_TOK_SYSTEM_VAR && replace_autocommit &&
-            sessionfn_is_session_autocommit(&c.tok)) {
-            /* The backends run in autocommit mode; the session's own mode is the answer. */
-            snprintf(digits, sizeof(digits), "%d", fn->autocommit ? 1 : 0);
+        if (c.tok.kind == SP_TOK_SEMICOLON && depth == 0) {
+            /*
+             * Later statements of a multi-statement text run on the same
+             * connection right after the first, which has their values.
+             */
+            break;
+        }
+        if (c.tok.kind == SP_TOK_SYSTEM_VAR && replace_variables &&
+            sessionfn_variable_value(&c.tok, fn, digits, sizeof(digits))) {
             probe = c;
         } else if (c.tok.kind != SP_TOK_IDENT || open.kind != SP_TOK_LPAREN ||
                    c.prev.kind == SP_TOK_DOT) {

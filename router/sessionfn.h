@@ -37,6 +37,7 @@ struct sp_session_functions {
     uint64_t set_value;              /* output: its value for SP_LAST_INSERT_ID_LITERAL */
     bool calc_found_rows;            /* output: the text is a SELECT SQL_CALC_FOUND_ROWS */
     bool found_rows_left;            /* output: a FOUND_ROWS() call was left in the text */
+    uint64_t limit_offset;           /* output: the offset of a SELECT's top-level LIMIT, or 0 */
 };
 
 /*

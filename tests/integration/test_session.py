@@ -211,6 +211,7 @@ class SessionVariableTest(unittest.TestCase):
                 execute(conn, f"UPDATE sbtest_seq SET n = LAST_INSERT_ID(n + 1) WHERE id = {key}")
                 self.assertEqual(query_all(conn, "SELECT LAST_INSERT_ID()"), [(key * 100 + 1,)])
 
+            self.assertEqual(query_all(conn, "SELECT @@identity, @@last_insert_id"), [(301, 301)])
             with self.assertRaises(pymysql.MySQLError) as ctx:
                 query_all(conn, "SELECT LAST_INSERT_ID(id) FROM sbtest_vars WHERE id = 2")
             self.assertEqual(sptest.mysql_error_code(ctx.exception), sptest.ER_NOT_SUPPORTED_YET)
@@ -235,10 +236,11 @@ class SessionVariableTest(unittest.TestCase):
                 cur.execute("SELECT FOUND_ROWS(), ROW_COUNT()")
                 self.assertEqual(cur.fetchall(), ((4, -1),))
                 self.assertEqual([d[0] for d in cur.description], ["FOUND_ROWS()", "ROW_COUNT()"])
-                # A merged result: the rows the client got.
-                cur.execute("SELECT id FROM sbtest_counts ORDER BY id LIMIT 3")
-                cur.execute("SELECT FOUND_ROWS()")
-                self.assertEqual(cur.fetchall(), ((3,),))
+                # A merged result: the rows the client got, and those its offset skipped.
+                for limit, found in (("3", 3), ("1, 2", 3), ("2 OFFSET 3", 4), ("6, 1", 4)):
+                    cur.execute(f"SELECT id FROM sbtest_counts ORDER BY id LIMIT {limit}")
+                    cur.execute("SELECT FOUND_ROWS()")
+                    self.assertEqual(cur.fetchall(), ((found,),), limit)
 
                 with self.assertRaises(pymysql.MySQLError):
                     cur.execute("SELECT no_such_column FROM sbtest_counts")
@@ -253,6 +255,18 @@ class SessionVariableTest(unittest.TestCase):
                                 f" WHERE id = {key} LIMIT 0")
                     cur.execute("SELECT FOUND_ROWS()")
                     self.assertEqual(cur.fetchall(), ((1,),))
+
+    def test_row_count_in_multi_statement_text(self):
+        conn = sptest.connect_proxy(client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
+        self.addCleanup(conn.close)
+        with conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS sbtest_multi")
+            cur.execute("CREATE TABLE sbtest_multi (id INT PRIMARY KEY)")
+            self.addCleanup(lambda: execute(sptest.connect_proxy(), "DROP TABLE IF EXISTS sbtest_multi"))
+            # The SELECT runs right after the INSERT on its shard, which has the count.
+            cur.execute("INSERT INTO sbtest_multi (id) VALUES (1); SELECT ROW_COUNT()")
+            cur.nextset()
+            self.assertEqual(cur.fetchall(), ((1,),))
 
     def test_a_bad_value_changes_nothing(self):
         with sptest.connect_proxy() as conn:

@@ -101,6 +101,25 @@ session_function_calls(void **state)
                "SET @@autocommit = 1, @@local.sql_mode = ''");
     fn.autocommit_known = false;
 
+    /* The LIMIT offset of a SELECT, which FOUND_ROWS() counts. */
+    replace_calls("SELECT a FROM t ORDER BY a LIMIT 5, 10", &fn);
+    assert_int_equal(fn.limit_offset, 5);
+    replace_calls("SELECT 1 LIMIT 3 OFFSET 7", &fn);
+    assert_int_equal(fn.limit_offset, 7);
+    replace_calls("SELECT a FROM (SELECT a FROM t LIMIT 2, 1) d LIMIT 4", &fn);
+    assert_int_equal(fn.limit_offset, 0);
+    replace_calls("DELETE FROM t_counts ORDER BY a LIMIT 5", &fn);
+    assert_int_equal(fn.limit_offset, 0);
+
+    /* @@identity and @@last_insert_id are LAST_INSERT_ID(). */
+    assert_str(replace_calls("SELECT @@identity, @@SESSION.last_insert_id AS l", &fn),
+               "SELECT 42 AS `@@identity`, 42 AS l");
+    /* Later statements of a text run where the first ran, which has their values. */
+    assert_str(replace_calls("INSERT INTO t VALUES (ROW_COUNT()); SELECT ROW_COUNT()", &fn),
+               "INSERT INTO t VALUES ((-1)); SELECT ROW_COUNT()");
+    assert_str(replace_calls("SELECT ROW_COUNT(); SELECT ROW_COUNT()", &fn),
+               "SELECT (-1) AS `ROW_COUNT()`; SELECT ROW_COUNT()");
+
     replace_calls("UPDATE seq SET id = LAST_INSERT_ID(id + 1)", &fn);
     assert_int_equal(fn.sets, SP_LAST_INSERT_ID_EXPR);
 
