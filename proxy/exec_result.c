@@ -249,6 +249,8 @@ static void
 exec_merge_info(const struct sp_exec *ex, char *out, size_t len)
 {
     struct info_fields sum, one;
+    char row_info[SP_LEG_INFO_MAX], first_info[SP_LEG_INFO_MAX];
+    const char *text;
     size_t i, f, used = 0;
     bool first = true;
 
@@ -259,7 +261,25 @@ exec_merge_info(const struct sp_exec *ex, char *out, size_t len)
         if (leg->failed || leg->commit_only) {
             continue;
         }
-        if (!info_parse(leg->info, first ? &sum : &one)) {
+        if (leg->info[0] == '\0' && ex->kind == SP_PLAN_SCATTER_OK &&
+            (ex->stmt == SP_STMT_INSERT || ex->stmt == SP_STMT_REPLACE)) {
+            /*
+             * A shard that got one row of a split INSERT reports no text,
+             * as a server does for one row. The row was a duplicate when it
+             * changed no row or two (REPLACE, ON DUPLICATE KEY UPDATE).
+             */
+            snprintf(row_info, sizeof(row_info), "Records: 1  Duplicates: %d  Warnings: %u",
+                     leg->affected_rows == 1 ? 0 : 1, (unsigned)leg->warnings);
+            text = row_info;
+        } else {
+            text = leg->info;
+        }
+        if (first) {
+            /* The sum's labels point into the first text, which must outlive the loop. */
+            snprintf(first_info, sizeof(first_info), "%s", text);
+            text = first_info;
+        }
+        if (!info_parse(text, first ? &sum : &one)) {
             return;
         }
         if (first) {
@@ -285,7 +305,6 @@ exec_merge_info(const struct sp_exec *ex, char *out, size_t len)
     }
 }
 
-/* Appends the single OK or ERR that a merged plan returns. */
 uint64_t
 exec_insert_id(const struct sp_exec *ex)
 {
@@ -329,6 +348,7 @@ exec_same_errors(const struct sp_exec *ex)
     return true;
 }
 
+/* Appends the single OK or ERR that a merged plan returns. */
 int
 exec_reply_merged(struct sp_session *s)
 {

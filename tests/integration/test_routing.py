@@ -83,6 +83,17 @@ class MultiRowInsertTest(sptest.ProxyTestCase):
         execute(self.proxy, f"CREATE TABLE {self.TABLE} (id INT NOT NULL PRIMARY KEY,"
                             " k INT NOT NULL, c VARCHAR(120) NOT NULL)")
 
+    def test_one_row_per_shard_info(self):
+        a = next(key for key in range(1, 50) if shard_of_int(key) == 0)
+        b = next(key for key in range(1, 50) if shard_of_int(key) == 1)
+        execute(self.proxy, f"INSERT INTO {self.TABLE} (id, k, c) VALUES ({a}, 1, 'x'), ({b}, 1, 'y')")
+        self.assertEqual(sptest.last_info(self.proxy), "Records: 2  Duplicates: 0  Warnings: 0")
+        # Each shard got one row and sent no text: the proxy counts for them.
+        affected = execute(self.proxy, f"INSERT IGNORE INTO {self.TABLE} (id, k, c)"
+                                       f" VALUES ({a}, 1, 'x'), ({b + 100}, 1, 'z')")
+        self.assertEqual(affected, 1)
+        self.assertEqual(sptest.last_info(self.proxy), "Records: 2  Duplicates: 1  Warnings: 1")
+
     def test_fifty_rows_one_statement(self):
         keys = list(range(1000, 1050))
         values = ", ".join(f"({key}, {key % 7}, 'multi-{key}')" for key in keys)
