@@ -717,6 +717,9 @@ exec_send_prestep(struct sp_leg *leg, uint8_t step)
         return sp_backend_send_command(leg->backend, SP_COM_INIT_DB, s->db, s->dblen);
     case SP_PRESTEP_COMMIT:
         return sp_backend_send_command(leg->backend, SP_COM_QUERY, "COMMIT", 6);
+    case SP_PRESTEP_STMT_SAVEPOINT:
+        return sp_backend_send_command(leg->backend, SP_COM_QUERY, "SAVEPOINT " SP_STMT_SAVEPOINT,
+                                       strlen("SAVEPOINT " SP_STMT_SAVEPOINT));
     case SP_PRESTEP_SET_NAMES:
         coll = sp_collation_find(s->collation);
         if (coll == NULL) {
@@ -755,6 +758,8 @@ exec_leg_next_step(struct sp_leg *leg)
         step = SP_PRESTEP_BEGIN;
     } else if ((leg->presteps & SP_PRESTEP_SAVEPOINTS) != 0) {
         step = SP_PRESTEP_SAVEPOINTS;
+    } else if ((leg->presteps & SP_PRESTEP_STMT_SAVEPOINT) != 0) {
+        step = SP_PRESTEP_STMT_SAVEPOINT;
     } else if ((leg->presteps & SP_PRESTEP_PREPARE) != 0) {
         step = SP_PRESTEP_PREPARE;
     }
@@ -840,6 +845,13 @@ exec_leg_begin(struct sp_leg *leg, struct sp_backend *be)
             exec_leg_fail(leg, &err);
             return;
         }
+    }
+    if (ex->atomic) {
+        /*
+         * A write over several shards runs in a transaction on each, or
+         * after a savepoint inside the session's, so that it can be undone.
+         */
+        leg->presteps |= ex->in_trans ? SP_PRESTEP_STMT_SAVEPOINT : SP_PRESTEP_BEGIN;
     }
     if (ex->in_trans && !leg->was_in_trans && ex->stmt != SP_STMT_BEGIN &&
         ex->stmt != SP_STMT_COMMIT && ex->stmt != SP_STMT_ROLLBACK &&
@@ -1028,30 +1040,34 @@ sp_exec_on_client_writable(struct sp_session *s)
  * way the session's transaction is rolled back on every shard, by closing
  * their connections, and the client gets 1213, to restart it, as after a
  * deadlock on one server. Otherwise a BEGIN that the client sends next
- * would commit the other shards' part.
- * NOTE: a pinned connection keeps session state that closing would lose,
- * so its transaction stays open and the client must roll it back.
+ * would commit the other shards' part. A connection that keeps session
+ * state, which closing would lose, gets a ROLLBACK instead: returns true
+ * when one needs it.
  */
-static void
+static bool
 exec_rollback_after_lock_failure(struct sp_session *s)
 {
     const struct sp_config *cfg = s->worker->proxy->cfg;
     struct sp_exec *ex = &s->exec;
-    bool lock_failure = false;
+    bool lock_failure = false, kept = false;
     size_t i;
 
     for (i = 0; i < ex->nlegs; i++) {
         lock_failure = lock_failure || exec_leg_lock_failure(&ex->legs[i]);
     }
     if (!lock_failure) {
-        return;
+        return false;
     }
     sp_session_end_transaction(s);
     for (i = 0; i < cfg->nshards; i++) {
         struct sp_held_backend *held = &s->held[i];
         struct sp_backend *be = held->backend;
 
-        if (be == NULL || held->pinned || sp_pin_state_active(&held->state) || !held->in_trans) {
+        if (be == NULL || !held->in_trans) {
+            continue;
+        }
+        if (held->pinned || sp_pin_state_active(&held->state)) {
+            kept = true;
             continue;
         }
         held->backend = NULL;
@@ -1060,6 +1076,7 @@ exec_rollback_after_lock_failure(struct sp_session *s)
         be->holder = NULL;
         sp_backend_close(be, "transaction rolled back after a lock wait failed");
     }
+    return kept;
 }
 
 /*
@@ -1105,7 +1122,7 @@ exec_track_counts(struct sp_session *s)
     s->row_count = -1;
     /*
      * The server counts the rows that the LIMIT offset skipped too. A merge
-     * knows how many it skipped; a shard that applied the offset itself
+     * counts the rows it skipped. A shard that applied the offset itself
      * skipped all of it when it sent any row.
      * NOTE: a single-shard SELECT whose offset passed all its rows counts 0.
      */
@@ -1125,14 +1142,20 @@ static void
 exec_maybe_finish(struct sp_session *s)
 {
     struct sp_exec *ex = &s->exec;
-    bool ok = true;
+    bool ok = true, rollback_kept = false;
     size_t i;
 
     if (ex->starting || ex->ndone < ex->nlegs || s->state != SP_SESSION_EXECUTING) {
         return;
     }
+    if (s->followup != SP_FOLLOWUP_NONE) {
+        exec_atomic_followup_done(s);
+        return;
+    }
 
-    if (ex->kind == SP_PLAN_SCATTER_MERGE) {
+    if (ex->atomic) {
+        exec_merged_reply(s, &s->deferred); /* sent once the write is all or nothing */
+    } else if (ex->kind == SP_PLAN_SCATTER_MERGE) {
         exec_merge_finish(s);
     } else if (!exec_is_streaming(ex) || !ex->sent_anything) {
         if (exec_reply_merged(s) != SP_OK) {
@@ -1171,7 +1194,7 @@ exec_maybe_finish(struct sp_session *s)
     }
     s->pending_autocommit = -1;
     if (!ok) {
-        exec_rollback_after_lock_failure(s);
+        rollback_kept = exec_rollback_after_lock_failure(s);
     } else if (s->pending_savepoint != 0) {
         sp_session_savepoint_done(s);
     }
@@ -1180,6 +1203,17 @@ exec_maybe_finish(struct sp_session *s)
         s->dblen = ex->use_db.len;
     }
 
+    if (rollback_kept && !ex->broken && exec_followup_rollback_kept(s)) {
+        return; /* its end ends the command */
+    }
+    if (ex->atomic && !ex->broken) {
+        if (exec_atomic_followup_start(s, ok)) {
+            return; /* its end sends the reply */
+        }
+        if (exec_append_reply(s, &s->deferred) != SP_OK) {
+            ex->broken = true;
+        }
+    }
     if (ex->broken) {
         sp_session_flush(s);
         sp_session_close(s, "response stream to the client broken");
@@ -1201,6 +1235,7 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->pin = plan->pin;
     ex->commit_first = plan->commit_first;
     ex->first_row_leg = plan->first_row_target;
+    ex->atomic = exec_atomic_applies(s, plan, command);
     ex->use_db = plan->use_db;
     ex->merge_spec = plan->merge;
     ex->same_rows = plan->broadcast_same_rows;

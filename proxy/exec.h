@@ -51,6 +51,34 @@ enum sp_leg_state {
 #define SP_PRESTEP_SET_VARS 0x10  /* the session's variables differ from the backend's */
 #define SP_PRESTEP_SAVEPOINTS 0x20 /* after BEGIN: the transaction's savepoints, one by one */
 #define SP_PRESTEP_COMMIT 0x40    /* first of all: the statement ends the open transaction */
+#define SP_PRESTEP_STMT_SAVEPOINT 0x80 /* last: a savepoint that undoes the statement (atomic) */
+
+/* The savepoint that lets the proxy undo a write that failed on some shards. */
+#define SP_STMT_SAVEPOINT "shardproxy_statement"
+
+/*
+ * What follows a write over several shards (see exec_atomic.c): the
+ * command that makes it all or nothing, before the client gets its reply.
+ */
+enum sp_followup {
+    SP_FOLLOWUP_NONE,
+    SP_FOLLOWUP_COMMIT,    /* autocommit: it succeeded everywhere, commit on every shard */
+    SP_FOLLOWUP_ROLLBACK,  /* autocommit: it failed somewhere, roll back on every shard */
+    SP_FOLLOWUP_UNDO,      /* in a transaction: roll back to the savepoint where it succeeded */
+    SP_FOLLOWUP_ROLLBACK_KEPT /* after a deadlock: roll back the held connections that keep state */
+};
+
+/* The OK or ERR a merged plan returns, worked out before it is sent. */
+struct sp_reply {
+    bool is_err;
+    bool partial;                /* is_err: the statement succeeded on some shards */
+    struct sp_error err;         /* what the client gets when is_err */
+    struct sp_error first_err;   /* the first failed shard's own error */
+    uint64_t affected_rows;
+    uint64_t insert_id;
+    uint16_t warnings;
+    char info[SP_LEG_INFO_MAX];
+};
 
 struct sp_leg {
     struct sp_session *session;
@@ -111,6 +139,7 @@ struct sp_exec {
     struct sp_pin_effect pin;    /* state the statement creates or releases */
     bool commit_first;           /* held connections in a transaction commit before the statement */
     size_t first_row_leg;        /* the leg whose insert id the client gets first */
+    bool atomic;                 /* a write over several shards, made all or nothing */
     bool header_sent;            /* a leg took the column definitions */
     bool sent_anything;          /* some response packet reached the client */
     bool terminated;             /* a scatter result set got its final packet */

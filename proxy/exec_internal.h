@@ -48,11 +48,40 @@ void exec_merge_record(struct sp_leg *leg, enum sp_packet_role role, const uint8
 /* Appends the single OK or ERR that a merged write plan returns. */
 int exec_reply_merged(struct sp_session *s) SP_WARN_UNUSED;
 
+/* Works out that reply without sending it. */
+void exec_merged_reply(struct sp_session *s, struct sp_reply *out);
+
+/* Appends the OK or ERR of R. */
+int exec_append_reply(struct sp_session *s, const struct sp_reply *r) SP_WARN_UNUSED;
+
 /*
  * The insert id the client gets for the statement: the first row's leg's
  * (a split INSERT), else the first leg with one; 0 when none has.
  */
 uint64_t exec_insert_id(const struct sp_exec *ex);
+
+/* Writes over several shards made all or nothing (exec_atomic.c). */
+bool exec_atomic_applies(const struct sp_session *s, const struct sp_plan *plan, uint8_t command);
+
+/*
+ * After such a write, with OK whether every shard applied it: starts the
+ * COMMIT, ROLLBACK or ROLLBACK TO SAVEPOINT that ends it and returns
+ * true, or returns false when nothing is left to do and the reply in
+ * s->deferred can go at once.
+ */
+bool exec_atomic_followup_start(struct sp_session *s, bool ok);
+
+/*
+ * After a deadlock, when the reply is out: starts a ROLLBACK on the held
+ * connections that keep a transaction and session state (see
+ * exec_rollback_after_lock_failure in exec.c). Returns false when none
+ * needs one. After a write over several shards, whose reply waits in
+ * s->deferred, the ROLLBACK also ends that write.
+ */
+bool exec_followup_rollback_kept(struct sp_session *s);
+
+/* The follow-up ended: sends s->deferred, or the ERR of a failed commit, and ends the command. */
+void exec_atomic_followup_done(struct sp_session *s);
 
 /* Walks the bytes buffered from LEG's backend (exec.c); does nothing when re-entered. */
 void exec_leg_process(struct sp_leg *leg);

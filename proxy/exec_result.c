@@ -348,17 +348,26 @@ exec_same_errors(const struct sp_exec *ex)
     return true;
 }
 
-/* Appends the single OK or ERR that a merged plan returns. */
 int
-exec_reply_merged(struct sp_session *s)
+exec_append_reply(struct sp_session *s, const struct sp_reply *r)
+{
+    if (r->is_err) {
+        return sp_session_append_err(s, &r->err);
+    }
+    return sp_session_append_ok(s, r->affected_rows, r->insert_id, r->warnings,
+                                sp_str_cstr(r->info));
+}
+
+void
+exec_merged_reply(struct sp_session *s, struct sp_reply *out)
 {
     struct sp_exec *ex = &s->exec;
     const struct sp_leg *first_failed = NULL, *commit_failed = NULL;
-    uint64_t affected = 0, last_insert_id = 0;
+    uint64_t affected = 0;
     uint16_t warnings = 0;
     size_t i, nfailed = 0, nlegs = 0;
 
-    last_insert_id = exec_insert_id(ex);
+    memset(out, 0, sizeof(*out));
     for (i = 0; i < ex->nlegs; i++) {
         struct sp_leg *leg = &ex->legs[i];
 
@@ -387,10 +396,13 @@ exec_reply_merged(struct sp_session *s)
         warnings = (uint16_t)(warnings + leg->warnings);
     }
 
+    if (first_failed != NULL) {
+        out->is_err = true;
+        out->first_err = first_failed->error;
+    }
     if (commit_failed != NULL) {
-        struct sp_error err;
-
-        sp_error_set(&err, commit_failed->error.code, commit_failed->error.sqlstate,
+        out->is_err = true;
+        sp_error_set(&out->err, commit_failed->error.code, commit_failed->error.sqlstate,
                      "the statement %s, but the transaction it commits implicitly failed to commit "
                      "on shard %s: %s",
                      first_failed == NULL ? "succeeded" : "failed",
@@ -400,43 +412,55 @@ exec_reply_merged(struct sp_session *s)
                     s->worker->id, s->connection_id,
                     s->worker->proxy->cfg->shards[commit_failed->shard].name,
                     commit_failed->error.message);
-        return sp_session_append_err(s, &err);
+        return;
     }
     if (first_failed == NULL && ex->same_rows) {
         /* A reference table: every shard changed its own full copy, so one shard's count is right. */
         const struct sp_leg *leg = &ex->legs[0];
 
-        return sp_session_append_ok(s, leg->affected_rows, leg->last_insert_id, leg->warnings,
-                                    sp_str_cstr(leg->info));
+        out->affected_rows = leg->affected_rows;
+        out->insert_id = leg->last_insert_id;
+        out->warnings = leg->warnings;
+        snprintf(out->info, sizeof(out->info), "%s", leg->info);
+        return;
     }
     if (first_failed == NULL) {
-        char info[SP_LEG_INFO_MAX];
-
-        exec_merge_info(ex, info, sizeof(info));
-        return sp_session_append_ok(s, affected, last_insert_id, warnings, sp_str_cstr(info));
+        exec_merge_info(ex, out->info, sizeof(out->info));
+        out->affected_rows = affected;
+        out->insert_id = exec_insert_id(ex);
+        out->warnings = warnings;
+        return;
     }
     if (nlegs == 1 || (nfailed == nlegs && exec_same_errors(ex))) {
         /* Every shard refused alike, as one server would have: its error as it is. */
-        return sp_session_append_err(s, &first_failed->error);
+        out->err = first_failed->error;
+        return;
     }
 
     {
-        struct sp_error err;
         char shards[256] = "";
         char done[256] = "";
 
         exec_append_shard_names(s, shards, sizeof(shards), true);
         exec_append_shard_names(s, done, sizeof(done), false);
-        sp_error_set(&err, first_failed->error.code, first_failed->error.sqlstate,
+        sp_error_set(&out->err, first_failed->error.code, first_failed->error.sqlstate,
                      "statement failed on shard %s: %s%s%s", shards, first_failed->error.message,
                      nfailed < nlegs ? "; it succeeded on shard " : "",
                      nfailed < nlegs ? done : "");
-        if (nfailed < nlegs) {
-            sp_log_warn("partial_failure",
-                        "worker=%u conn=%u failed=\"%s\" succeeded=\"%s\" error=\"%s\"",
-                        s->worker->id, s->connection_id, shards, done,
-                        first_failed->error.message);
-        }
-        return sp_session_append_err(s, &err);
+        out->partial = nfailed < nlegs;
     }
+}
+
+/* Appends the single OK or ERR that a merged plan returns. */
+int
+exec_reply_merged(struct sp_session *s)
+{
+    struct sp_reply r;
+
+    exec_merged_reply(s, &r);
+    if (r.partial) {
+        sp_log_warn("partial_failure", "worker=%u conn=%u error=\"%s\"", s->worker->id,
+                    s->connection_id, r.err.message);
+    }
+    return exec_append_reply(s, &r);
 }

@@ -87,6 +87,8 @@ struct sp_session {
     bool implicit_txn;           /* SET autocommit = 0: the proxy opens a transaction after each end */
     bool txn_active;             /* the open transaction began: BEGIN, or a statement ran in it */
     uint64_t last_insert_id;     /* of the session's last statement that generated one */
+    enum sp_followup followup;   /* the step that ends a write over several shards, if running */
+    struct sp_reply deferred;    /* that write's reply, sent when the step ends */
     int8_t pending_autocommit;   /* 0 or 1: a SET of autocommit with other variables, or -1 */
     const char *plan_error;      /* why session_adjust_plan refused a statement (static) */
     bool sets_insert_id;         /* the running statement calls LAST_INSERT_ID(number) */

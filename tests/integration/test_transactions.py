@@ -47,10 +47,20 @@ class CrossShardDeadlockTest(unittest.TestCase):
         self.assertTrue(sptest.proxy_is_alive(), f"proxy died; see {sptest.PROXY_LOG}")
 
     def test_deadlock_between_shards_rolls_back_whole_transactions(self):
+        self.run_deadlock(pinned=False)
+
+    def test_deadlock_rolls_back_pinned_sessions(self):
+        # Connections that keep session state are rolled back, not closed.
+        self.run_deadlock(pinned=True)
+
+    def run_deadlock(self, pinned):
         first = sptest.connect_proxy()
         second = sptest.connect_proxy()
         self.addCleanup(first.close)
         self.addCleanup(second.close)
+        if pinned:
+            for conn in (first, second):
+                sptest.execute(conn, "SET @kept = 7")
         sptest.execute(first, "BEGIN")
         sptest.execute(first, f"UPDATE {TABLE} SET n = n + 1 WHERE id = {self.a}")
         sptest.execute(second, "BEGIN")
@@ -95,6 +105,8 @@ class CrossShardDeadlockTest(unittest.TestCase):
         with sptest.connect_proxy() as conn:
             rows = dict(sptest.query_all(conn, f"SELECT id, n FROM {TABLE}"))
         self.assertEqual(rows, {self.a: added + 100, self.b: added + 100})
+        if pinned:
+            self.assertEqual(sptest.query_all(victim, "SELECT @kept"), [(7,)])
 
 
 class SavepointTest(unittest.TestCase):
