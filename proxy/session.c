@@ -542,6 +542,35 @@ session_find_user(const struct sp_session *s, struct sp_str name)
     return NULL;
 }
 
+/*
+ * Asks the client to answer with mysql_native_password, which the proxy
+ * verifies against the stored hash without knowing more than the config
+ * (caching_sha2_password from MySQL 8 clients, for one, is switched).
+ */
+static void
+session_switch_to_native(struct sp_session *s)
+{
+    struct sp_buf *out = &s->out;
+    uint8_t data[SP_SCRAMBLE_LEN + 1];
+    size_t start;
+    int rc;
+
+    memcpy(data, s->scramble, SP_SCRAMBLE_LEN);
+    data[SP_SCRAMBLE_LEN] = 0;
+    rc = sp_packet_begin(out, &start);
+    if (rc == SP_OK) {
+        rc = sp_auth_switch_request_build(out, SP_AUTH_NATIVE_PLUGIN, data, sizeof(data));
+    }
+    if (rc == SP_OK) {
+        rc = sp_packet_end(out, start, &s->seq);
+    }
+    if (rc != SP_OK || sp_session_flush(s) != SP_OK) {
+        sp_session_close(s, "cannot send auth switch");
+        return;
+    }
+    s->state = SP_SESSION_AUTH_SWITCH;
+}
+
 static void
 session_on_handshake_response(struct sp_session *s, const uint8_t *payload, size_t len)
 {
@@ -581,24 +610,7 @@ session_on_handshake_response(struct sp_session *s, const uint8_t *payload, size
      */
     if ((s->caps & SP_CLIENT_PLUGIN_AUTH) != 0 && resp.auth_plugin.len > 0 &&
         !sp_str_eq(resp.auth_plugin, SP_STR_LIT(SP_AUTH_NATIVE_PLUGIN))) {
-        struct sp_buf *out = &s->out;
-        uint8_t data[SP_SCRAMBLE_LEN + 1];
-        size_t start;
-
-        memcpy(data, s->scramble, SP_SCRAMBLE_LEN);
-        data[SP_SCRAMBLE_LEN] = 0;
-        rc = sp_packet_begin(out, &start);
-        if (rc == SP_OK) {
-            rc = sp_auth_switch_request_build(out, SP_AUTH_NATIVE_PLUGIN, data, sizeof(data));
-        }
-        if (rc == SP_OK) {
-            rc = sp_packet_end(out, start, &s->seq);
-        }
-        if (rc != SP_OK || sp_session_flush(s) != SP_OK) {
-            sp_session_close(s, "cannot send auth switch");
-            return;
-        }
-        s->state = SP_SESSION_AUTH_SWITCH;
+        session_switch_to_native(s);
         return;
     }
 
@@ -1303,10 +1315,6 @@ session_on_change_user(struct sp_session *s, const uint8_t *payload, size_t len)
 {
     struct sp_change_user req;
     const struct sp_auth_user *user;
-    struct sp_buf *out = &s->out;
-    uint8_t data[SP_SCRAMBLE_LEN + 1];
-    size_t start;
-    int rc;
 
     if (sp_change_user_parse(payload, len, s->caps, &req) != SP_OK) {
         session_reject(s, SP_ER_HANDSHAKE_ERROR, "08S01", "Bad handshake");
@@ -1334,20 +1342,7 @@ session_on_change_user(struct sp_session *s, const uint8_t *payload, size_t len)
         /* The command's bytes are done with; the switch response comes next. */
         sp_buf_consume(&s->in, s->cmd_wire_len);
         s->cmd_wire_len = 0;
-        memcpy(data, s->scramble, SP_SCRAMBLE_LEN);
-        data[SP_SCRAMBLE_LEN] = 0;
-        rc = sp_packet_begin(out, &start);
-        if (rc == SP_OK) {
-            rc = sp_auth_switch_request_build(out, SP_AUTH_NATIVE_PLUGIN, data, sizeof(data));
-        }
-        if (rc == SP_OK) {
-            rc = sp_packet_end(out, start, &s->seq);
-        }
-        if (rc != SP_OK || sp_session_flush(s) != SP_OK) {
-            sp_session_close(s, "cannot send auth switch");
-            return;
-        }
-        s->state = SP_SESSION_AUTH_SWITCH;
+        session_switch_to_native(s);
         return;
     }
     if (!sp_auth_native_verify(s->scramble, user->stage2, user->empty_password,

@@ -338,7 +338,10 @@ class RawClient:
         if capabilities & CLIENT_PLUGIN_AUTH:
             body += plugin.encode("ascii") + b"\x00"
         self.write_packet(body, 1)
+        return self._auth_outcome(password)
 
+    def _auth_outcome(self, password):
+        """Read OK or ERR after a login or COM_CHANGE_USER, answering auth switches."""
         while True:
             seq, payload = self.read_message()
             if payload[:1] == b"\x00":
@@ -353,11 +356,11 @@ class RawClient:
                 self.auth_switches += 1
                 self.write_packet(scramble_native(password, seed), seq + 1)
                 continue
-            raise ProtocolError(f"unexpected packet during login: {payload[:16]!r}")
+            raise ProtocolError(f"unexpected packet during authentication: {payload[:16]!r}")
 
     def change_user(self, user, password, database="", charset=UTF8MB4_GENERAL_CI,
                     plugin="mysql_native_password"):
-        """Send COM_CHANGE_USER, answering an auth switch, and read the outcome.
+        """Send COM_CHANGE_USER and read the outcome, after an auth switch if one comes.
 
         The auth response uses the greeting's scramble, as libmysqlclient
         does. Returns ("ok", payload) or ("err", Err), like login().
@@ -372,18 +375,7 @@ class RawClient:
         if self.capabilities & CLIENT_PLUGIN_AUTH:
             body += plugin.encode("ascii") + b"\x00"
         self.send_command(COM_CHANGE_USER, body)
-        while True:
-            seq, payload = self.read_message()
-            if payload[:1] == b"\x00":
-                return "ok", payload
-            if payload[:1] == b"\xff":
-                return "err", Err(payload)
-            if payload[:1] == b"\xfe":
-                seed = payload[1:].partition(b"\x00")[2].rstrip(b"\x00")[:20]
-                self.auth_switches += 1
-                self.write_packet(scramble_native(password, seed), seq + 1)
-                continue
-            raise ProtocolError(f"unexpected packet after COM_CHANGE_USER: {payload[:16]!r}")
+        return self._auth_outcome(password)
 
     def login_ok(self, user, password, database=None, capabilities=DEFAULT_CAPABILITIES):
         """login() that raises ServerError on ERR."""
