@@ -72,9 +72,9 @@ session_find_user(const struct sp_session *s, struct sp_str name)
 }
 
 /*
- * Asks the client to answer with mysql_native_password, which the proxy
- * verifies against the stored hash without knowing more than the config
- * (caching_sha2_password from MySQL 8 clients, for one, is switched).
+ * Sends the switch to mysql_native_password, whose response the proxy
+ * verifies against the stored hash from its config. MySQL 8 clients, for
+ * one, start with caching_sha2_password.
  */
 static void
 session_switch_to_native(struct sp_session *s)

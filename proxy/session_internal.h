@@ -40,7 +40,7 @@ void session_reject(struct sp_session *s, uint16_t code, const char *sqlstate, c
 /* Writes the client's address, or "unknown", into HOST. */
 void session_peer_host(const struct sp_session *s, char *host, size_t len);
 
-/* Rolls back and closes the held connections and forgets the session's state (COM_RESET_CONNECTION). */
+/* Closes the held connections, which rolls back their transactions, and clears the session's state. */
 void session_reset(struct sp_session *s);
 
 /* Authentication (session_auth.c). */
@@ -58,7 +58,7 @@ void session_on_change_user(struct sp_session *s, const uint8_t *payload, size_t
 
 /*
  * Applies the session policy to a routed plan (BEGIN, COMMIT, savepoints,
- * SET, autocommit). Sets *REPLY_OK when the proxy answers alone. Returns
+ * SET, autocommit). Sets *REPLY_OK when the proxy replies itself. Returns
  * SP_OK, SP_ENOTFOUND for an unknown savepoint, SP_EUNSUPPORTED with
  * s->plan_error set, or SP_ENOMEM.
  */
