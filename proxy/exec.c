@@ -68,12 +68,9 @@ exec_fix_status(const struct sp_session *s, uint8_t *payload, size_t len)
     payload[at + 1] = (uint8_t)(status >> 8);
 }
 
-/* MariaDB's ER_LOCK_WAIT_TIMEOUT and ER_LOCK_DEADLOCK. */
-#define EXEC_ER_LOCK_WAIT_TIMEOUT 1205
-#define EXEC_ER_LOCK_DEADLOCK 1213
 
 /* Whether LEG's statement ran inside a transaction and failed on a lock. */
-static bool
+bool
 exec_leg_lock_failure(const struct sp_leg *leg)
 {
     const struct sp_exec *ex = &leg->session->exec;

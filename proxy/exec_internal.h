@@ -25,7 +25,17 @@ enum leg_action {
     LEG_WAIT       /* leave it: this leg may not write to the client yet */
 };
 
+/* MariaDB's ER_LOCK_WAIT_TIMEOUT and ER_LOCK_DEADLOCK. */
+#define EXEC_ER_LOCK_WAIT_TIMEOUT 1205
+#define EXEC_ER_LOCK_DEADLOCK 1213
+
 bool client_deprecate_eof(const struct sp_session *s);
+
+/*
+ * Whether LEG failed on a lock inside a transaction, after which the
+ * transaction is rolled back on every shard.
+ */
+bool exec_leg_lock_failure(const struct sp_leg *leg);
 bool exec_is_streaming(const struct sp_exec *ex);
 
 /* Whether LEG may write to the client now. */

@@ -431,6 +431,18 @@ exec_merged_reply(struct sp_session *s, struct sp_reply *out)
         out->warnings = warnings;
         return;
     }
+    for (i = 0; i < ex->nlegs; i++) {
+        if (exec_leg_lock_failure(&ex->legs[i])) {
+            /* The transaction is rolled back on every shard (exec_rollback_after_lock_failure). */
+            sp_error_set(&out->err, EXEC_ER_LOCK_DEADLOCK, "40001",
+                         "Deadlock found when trying to get lock; try restarting transaction "
+                         "(on shard %s: %s; the transaction was rolled back on every shard)",
+                         s->worker->proxy->cfg->shards[ex->legs[i].shard].name,
+                         ex->legs[i].error.message);
+            out->first_err = out->err; /* what an all-or-nothing write reports as it was */
+            return;
+        }
+    }
     if (nlegs == 1 || (nfailed == nlegs && exec_same_errors(ex))) {
         /* Every shard refused alike, as one server would have: its error as it is. */
         out->err = first_failed->error;

@@ -678,6 +678,7 @@ session_reset(struct sp_session *s)
             sp_backend_close(be, "session reset");
         }
     }
+    s->collation = s->login_collation;
     s->autocommit = true;
     s->pending_autocommit = -1;
     s->txn_open = false;

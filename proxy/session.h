@@ -64,6 +64,7 @@ struct sp_session {
     uint8_t scramble[20];
     uint32_t caps;               /* negotiated with the client */
     uint16_t collation;          /* normalized, see sp_collation_normalize */
+    uint16_t login_collation;    /* from the handshake: COM_RESET_CONNECTION goes back to it */
     const struct sp_auth_user *user;
     char db[SP_SESSION_DB_MAX + 1];
     size_t dblen;

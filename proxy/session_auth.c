@@ -115,6 +115,7 @@ session_on_handshake_response(struct sp_session *s, const uint8_t *payload, size
 
     s->caps = resp.capabilities & SERVER_CAPS;
     s->collation = sp_collation_normalize(resp.collation);
+    s->login_collation = s->collation;
     s->multi_statements = (s->caps & SP_CLIENT_MULTI_STATEMENTS) != 0;
     if (resp.database.len > SP_SESSION_DB_MAX) {
         session_reject(s, SP_ER_BAD_DB_ERROR, "42000", "Incorrect database name");
@@ -188,6 +189,7 @@ session_on_change_user(struct sp_session *s, const uint8_t *payload, size_t len)
     s->dblen = req.database.len;
     if (req.charset != 0) {
         s->collation = sp_collation_normalize((uint8_t)req.charset);
+        s->login_collation = s->collation;
     }
     user = session_find_user(s, req.user);
     if (user == NULL) {

@@ -123,6 +123,15 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
     size_t i, nassigns;
     int rc;
 
+    if (plan->multi_statement && sp_sqlps_sets_autocommit(sql)) {
+        /*
+         * The backends must stay in autocommit mode, and the proxy keeps
+         * the session's mode only from a SET it can answer by itself.
+         */
+        s->plan_error = "SET autocommit in a text of several statements is not supported: send "
+                        "it as a statement of its own";
+        return SP_EUNSUPPORTED;
+    }
     if (plan->kind != SP_PLAN_SINGLE || plan->targets[0].shard != cfg->default_shard) {
         return SP_OK;
     }

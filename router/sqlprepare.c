@@ -537,6 +537,11 @@ sqlps_session_target(struct sp_token_cursor *c, struct sp_str *name)
         sp_token_cursor_advance(c);
         return true;
     }
+    /*
+     * NOTE: SET TRANSACTION without SESSION sets the next transaction only;
+     * it is not tracked, so it pins on every shard, and a shard that the next
+     * transaction does not reach keeps it for its own next one.
+     */
     if (SP_TOKEN_IS(&c->tok, "SESSION") || SP_TOKEN_IS(&c->tok, "LOCAL")) {
         sp_token_cursor_advance(c);
     } else if (SP_TOKEN_IS(&c->tok, "GLOBAL") || SP_TOKEN_IS(&c->tok, "NAMES") ||
@@ -754,6 +759,41 @@ sqlps_autocommit_value(const struct sp_token *tok)
 
 #define SQLPS_ASSIGNS_MAX 64
 
+bool
+sp_sqlps_sets_autocommit(struct sp_str sql)
+{
+    struct sp_token_cursor c;
+    bool statement_start = true, in_set = false;
+
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    while (c.tok.kind != SP_TOK_EOF && c.tok.kind != SP_TOK_ERROR) {
+        if (c.tok.kind == SP_TOK_SEMICOLON) {
+            statement_start = true;
+            in_set = false;
+            sp_token_cursor_advance(&c);
+            continue;
+        }
+        if (statement_start) {
+            in_set = SP_TOKEN_IS(&c.tok, "SET");
+            statement_start = false;
+            sp_token_cursor_advance(&c);
+            continue;
+        }
+        if (in_set) {
+            struct sp_token_cursor probe = c;
+            struct sp_str name;
+
+            if (sqlps_session_target(&probe, &name) && name.len == 10 &&
+                strncasecmp(name.ptr, "autocommit", 10) == 0 &&
+                (SP_TOKEN_IS_OP(&probe.tok, "=") || SP_TOKEN_IS_OP(&probe.tok, ":="))) {
+                return true;
+            }
+        }
+        sp_token_cursor_advance(&c);
+    }
+    return false;
+}
+
 int
 sp_sqlps_split_autocommit(struct sp_str sql, struct sp_arena *arena, struct sp_str *rest,
                           int *value)
@@ -820,6 +860,14 @@ sp_sqlps_split_autocommit(struct sp_str sql, struct sp_arena *arena, struct sp_s
     }
     if (!found) {
         return SP_ENOTFOUND;
+    }
+    if (c.tok.kind == SP_TOK_SEMICOLON) {
+        struct sp_token_cursor after = c;
+
+        sp_token_cursor_advance(&after);
+        if (after.tok.kind != SP_TOK_EOF) {
+            return SP_EINVAL; /* more statements follow: sp_sqlps_sets_autocommit is for those */
+        }
     }
 
     tail = n > 0 ? end[n - 1] : sql.ptr + sql.len;

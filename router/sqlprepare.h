@@ -104,6 +104,12 @@ int sp_sqlps_session_assignments(struct sp_str sql, struct sp_arena *arena,
 int sp_sqlps_autocommit(struct sp_str sql);
 
 /*
+ * Whether any statement of SQL, which may hold several, is a SET that
+ * assigns the session's autocommit.
+ */
+bool sp_sqlps_sets_autocommit(struct sp_str sql);
+
+/*
  * Finds the assignments to the session's autocommit in a SET statement
  * that also sets other variables. Returns SP_OK with *VALUE 0 or 1 (the
  * last one wins) and *REST the same SET without them (in ARENA);

@@ -124,6 +124,16 @@ class ChangeUserTest(unittest.TestCase):
         self.assertEqual(self.value("SELECT COUNT(*) FROM sbtest_cu"), b"0")
         self.assertEqual(self.value("SELECT DATABASE()"), sptest.DATABASE.encode())
 
+    def test_reset_connection_restores_login_character_set(self):
+        client = self.client
+        client.query_ok("SET NAMES latin1 COLLATE latin1_bin")
+        self.assertEqual(self.value("SELECT 'a' = 'A'"), b"0")
+        client.send_command(0x1F)  # COM_RESET_CONNECTION
+        self.assertEqual(client.read_response().kind, "ok")
+        # The login asked for utf8mb4_general_ci, a case-insensitive collation.
+        self.assertEqual(self.value("SELECT 'a' = 'A'"), b"1")
+        self.assertEqual(self.value("SELECT @@collation_connection"), b"utf8mb4_general_ci")
+
     def test_change_user_without_database(self):
         kind, _ = self.client.change_user(sptest.USER, sptest.PASSWORD)
         self.assertEqual(kind, "ok")

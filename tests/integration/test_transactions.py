@@ -464,3 +464,78 @@ class PinReleaseTest(OwnProxyTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LockWaitOverSeveralShardsTest(unittest.TestCase):
+    """A statement over two shards that times out on a lock inside a transaction."""
+
+    def setUp(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+            sptest.execute(conn, f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, n INT NOT NULL)"
+                                 " ENGINE=InnoDB")
+            self.a, self.b = keys_on_two_shards()
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 0), ({self.b}, 0)")
+
+        self.holder = sptest.connect_proxy()
+        self.waiter = sptest.connect_proxy()
+
+    def tearDown(self):
+        self.holder.close()
+        self.waiter.close()
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+
+    def test_reported_as_deadlock_because_all_is_rolled_back(self):
+        holder, waiter = self.holder, self.waiter
+        sptest.execute(holder, "BEGIN")
+        sptest.execute(holder, f"UPDATE {TABLE} SET n = 5 WHERE id = {self.b}")
+        sptest.execute(waiter, "BEGIN")
+        sptest.execute(waiter, f"UPDATE {TABLE} SET n = 1 WHERE id = {self.a}")
+        with self.assertRaises(pymysql.MySQLError) as caught:
+            sptest.execute(waiter, f"UPDATE {TABLE} SET n = 2 WHERE id IN ({self.a}, {self.b})")
+        # The whole transaction is gone, so the client must hear "restart it".
+        self.assertEqual(sptest.mysql_error_code(caught.exception), ER_LOCK_DEADLOCK,
+                         str(caught.exception))
+        sptest.execute(holder, "ROLLBACK")
+        sptest.execute(waiter, "COMMIT")
+        with sptest.connect_proxy() as conn:
+            rows = dict(sptest.query_all(conn, f"SELECT id, n FROM {TABLE}"))
+        self.assertEqual(rows, {self.a: 0, self.b: 0})
+
+
+class AutocommitInSeveralStatementsTest(unittest.TestCase):
+    """SET autocommit inside a multi-statement text is refused whole, never half run."""
+
+    def setUp(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+            sptest.execute(conn, f"CREATE TABLE {TABLE} (id INT PRIMARY KEY, n INT NOT NULL)")
+            self.a, _ = keys_on_two_shards()
+            sptest.execute(conn, f"INSERT INTO {TABLE} (id, n) VALUES ({self.a}, 0)")
+
+    def tearDown(self):
+        with sptest.connect_proxy() as conn:
+            sptest.execute(conn, f"DROP TABLE IF EXISTS {TABLE}")
+
+    def test_refused_before_anything_runs(self):
+        conn = sptest.connect_proxy(client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS)
+        self.addCleanup(conn.close)
+        for text in (f"SET autocommit = 0; UPDATE {TABLE} SET n = 1 WHERE id = {self.a}",
+                     f"UPDATE {TABLE} SET n = 1 WHERE id = {self.a}; SET autocommit = 0",
+                     "SELECT 12; SET SESSION autocommit = 1",
+                     "SET @@autocommit = 1, sql_mode = ''; SELECT 4"):
+            with self.subTest(text=text):
+                with self.assertRaises(pymysql.MySQLError) as caught:
+                    sptest.execute(conn, text)
+                self.assertEqual(sptest.mysql_error_code(caught.exception), 1235)
+        self.assertEqual(sptest.query_all(conn, "SELECT @@autocommit"), [(1,)])
+        with sptest.connect_proxy() as other:
+            self.assertEqual(sptest.query_all(other, f"SELECT n FROM {TABLE} WHERE id = {self.a}"),
+                             [(0,)])
+        # A text that only reads the variable is fine.
+        with conn.cursor() as cur:
+            cur.execute("SELECT @@autocommit; SELECT 2")
+            self.assertEqual(cur.fetchall(), ((1,),))
+            cur.nextset()
+            self.assertEqual(cur.fetchall(), ((2,),))
