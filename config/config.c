@@ -156,6 +156,9 @@ static const char *const config_log_level_names[] = {
     [SP_LOG_ERROR] = "error", [SP_LOG_WARN] = "warn", [SP_LOG_INFO] = "info",
     [SP_LOG_DEBUG] = "debug", NULL};
 
+static const char *const config_read_policy_names[] = {
+    [SP_READ_REPLICA] = "replica", [SP_READ_PRIMARY] = "primary", NULL};
+
 static const char *const config_transaction_mode_names[] = {
     [SP_TRANSACTION_MULTI] = "multi", [SP_TRANSACTION_SINGLE] = "single", NULL};
 
@@ -177,6 +180,14 @@ enum {
     TOP_SERVER_VERSION,
     TOP_LOG_LEVEL,
     TOP_TRANSACTION_MODE,
+    TOP_READ_POLICY,
+    TOP_READ_FROM_OTHER_REGIONS,
+    TOP_READ_YOUR_WRITES,
+    TOP_HEALTH_INTERVAL_MS,
+    TOP_HEALTH_RISE_CHECKS,
+    TOP_MAX_REPLICA_LAG_MS,
+    TOP_MONITOR_USER,
+    TOP_MONITOR_PASSWORD,
     TOP_NFIELDS
 };
 
@@ -218,6 +229,22 @@ static const struct config_field config_top_fields[] = {
                                         config_log_level_names),
     [TOP_TRANSACTION_MODE] = CONFIG_FIELD_ENUM("transaction_mode", struct sp_config,
                                                transaction_mode, config_transaction_mode_names),
+    [TOP_READ_POLICY] = CONFIG_FIELD_ENUM("read_policy", struct sp_config, read_policy,
+                                          config_read_policy_names),
+    [TOP_READ_FROM_OTHER_REGIONS] = CONFIG_FIELD_BOOL("read_from_other_regions", struct sp_config,
+                                                      read_from_other_regions),
+    [TOP_READ_YOUR_WRITES] = CONFIG_FIELD_BOOL("read_your_writes", struct sp_config,
+                                               read_your_writes),
+    [TOP_HEALTH_INTERVAL_MS] = CONFIG_FIELD_UINT("health_interval_ms", false, struct sp_config,
+                                                 health_interval_ms, 10, 3600000),
+    [TOP_HEALTH_RISE_CHECKS] = CONFIG_FIELD_UINT("health_rise_checks", false, struct sp_config,
+                                                 health_rise_checks, 1, 1000),
+    [TOP_MAX_REPLICA_LAG_MS] = CONFIG_FIELD_UINT("max_replica_lag_ms", false, struct sp_config,
+                                                 max_replica_lag_ms, 1, 86400000),
+    [TOP_MONITOR_USER] = CONFIG_FIELD_STRING("monitor_user", false, struct sp_config,
+                                             monitor_user, 1, CONFIG_IDENT_MAX),
+    [TOP_MONITOR_PASSWORD] = CONFIG_FIELD_STRING("monitor_password", false, struct sp_config,
+                                                 monitor_password, 0, CONFIG_IDENT_MAX),
 };
 
 _Static_assert(sizeof(config_top_fields) / sizeof(config_top_fields[0]) == TOP_NFIELDS,
@@ -237,6 +264,12 @@ config_set_defaults(struct sp_config *cfg)
     cfg->max_merge_rows = 100000;
     cfg->log_level = SP_LOG_INFO;
     cfg->transaction_mode = SP_TRANSACTION_MULTI;
+    cfg->read_policy = SP_READ_REPLICA;
+    cfg->read_from_other_regions = false;
+    cfg->read_your_writes = true;
+    cfg->health_interval_ms = 1000;
+    cfg->health_rise_checks = 3;
+    cfg->max_replica_lag_ms = 5000;
 }
 
 static int
@@ -263,6 +296,32 @@ config_resolve_default_shard(struct config_loader *ld, int tok)
     }
     return sp_config_fail_at(ld, tok, "default_shard", "unknown shard \"%s\"",
                           ld->default_shard_name);
+}
+
+/*
+ * The health checks log in as monitor_user, by default with the first
+ * user's backend account, which needs the privilege to read the replicas'
+ * replication status.
+ */
+static int
+config_resolve_monitor_account(struct config_loader *ld, int password_tok)
+{
+    struct sp_config *cfg = ld->cfg;
+
+    if (cfg->monitor_user == NULL) {
+        if (cfg->monitor_password != NULL) {
+            return sp_config_fail_at(ld, password_tok, "monitor_password",
+                                     "given without \"monitor_user\"");
+        }
+        cfg->monitor_user = strdup(cfg->users[0].backend_user);
+        cfg->monitor_password = strdup(cfg->users[0].backend_password);
+    } else if (cfg->monitor_password == NULL) {
+        cfg->monitor_password = strdup("");
+    }
+    if (cfg->monitor_user == NULL || cfg->monitor_password == NULL) {
+        return sp_config_nomem(ld);
+    }
+    return SP_OK;
 }
 
 static int
@@ -302,7 +361,7 @@ config_load(struct config_loader *ld, const struct sp_json_doc *doc)
             return sp_config_nomem(ld);
         }
     }
-    return SP_OK;
+    return config_resolve_monitor_account(ld, toks[TOP_MONITOR_PASSWORD]);
 }
 
 int
@@ -468,6 +527,8 @@ sp_config_destroy(struct sp_config *cfg)
     free(cfg->listen_host);
     free(cfg->region);
     free(cfg->server_version);
+    free(cfg->monitor_user);
+    free(cfg->monitor_password);
     free(cfg);
 }
 

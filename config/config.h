@@ -89,6 +89,12 @@ enum sp_transaction_mode {
     SP_TRANSACTION_SINGLE  /* a statement that would reach a second shard gets an ERR */
 };
 
+/* Where a read that may go to a replica goes when no hint names a choice. */
+enum sp_read_policy {
+    SP_READ_REPLICA, /* a healthy replica, else the primary */
+    SP_READ_PRIMARY  /* the primary */
+};
+
 enum sp_log_level {
     SP_LOG_ERROR,
     SP_LOG_WARN,
@@ -123,6 +129,16 @@ struct sp_config {
     char *server_version;            /* sent in the greeting */
     enum sp_log_level log_level;     /* default info */
     enum sp_transaction_mode transaction_mode; /* default multi */
+
+    /* Replicas and their health checks. */
+    enum sp_read_policy read_policy;  /* default replica */
+    bool read_from_other_regions;     /* default false */
+    bool read_your_writes;            /* default true */
+    uint32_t health_interval_ms;      /* default 1000 */
+    uint32_t health_rise_checks;      /* healthy checks before a replica returns, default 3 */
+    uint32_t max_replica_lag_ms;      /* default 5000 */
+    char *monitor_user;               /* default: the first user's backend account */
+    char *monitor_password;
 };
 
 /*

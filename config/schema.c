@@ -95,6 +95,18 @@ config_parse_enum(struct config_loader *ld, const struct config_field *f, int to
 }
 
 static int
+config_parse_bool(struct config_loader *ld, int tok, bool *out)
+{
+    struct sp_str raw = sp_json_raw(ld->walk.doc, tok);
+
+    if (sp_json_type(ld->walk.doc, tok) == SP_JSON_BOOL) {
+        *out = raw.len == 4 && memcmp(raw.ptr, "true", 4) == 0;
+        return SP_OK;
+    }
+    return sp_json_fail(&ld->walk, tok, "expected true or false");
+}
+
+static int
 config_parse_field(struct config_loader *ld, const struct config_field *f, int tok, void *base)
 {
     char *member = (char *)base + f->offset;
@@ -125,6 +137,9 @@ config_parse_field(struct config_loader *ld, const struct config_field *f, int t
 
     case CONFIG_ENUM:
         return config_parse_enum(ld, f, tok, base);
+
+    case CONFIG_BOOL:
+        return config_parse_bool(ld, tok, (bool *)(void *)member);
 
     case CONFIG_ARRAY:
         return sp_config_parse_array(ld, tok, f->array, base);

@@ -15,7 +15,7 @@
 #include "config/json.h"
 
 #define CONFIG_SQLSTATE "HY000"
-#define CONFIG_FIELDS_MAX 24
+#define CONFIG_FIELDS_MAX 32
 #define CONFIG_HOST_MAX 255 /* a DNS name has at most 253 bytes (RFC 1035) */
 
 /*
@@ -32,6 +32,7 @@ enum config_kind {
     CONFIG_STRING, /* char *, length min..max bytes */
     CONFIG_UINT,   /* uint16_t or uint32_t member, value min..max */
     CONFIG_ENUM,   /* int-sized enum member, and names[i] is value i */
+    CONFIG_BOOL,   /* bool member, from true or false */
     CONFIG_ARRAY,  /* array of objects, read as *array describes */
     CONFIG_CUSTOM  /* parse() reads and stores the value */
 };
@@ -57,6 +58,8 @@ struct config_field {
      .size = sizeof(((type *)0)->member), .min = (lo), .max = (hi)}
 #define CONFIG_FIELD_ENUM(k, type, member, list)                                             \
     {.key = (k), .kind = CONFIG_ENUM, .offset = offsetof(type, member), .names = (list)}
+#define CONFIG_FIELD_BOOL(k, type, member)                                                    \
+    {.key = (k), .kind = CONFIG_BOOL, .offset = offsetof(type, member)}
 #define CONFIG_FIELD_ARRAY(k, req, spec)                                                     \
     {.key = (k), .kind = CONFIG_ARRAY, .required = (req), .array = (spec)}
 #define CONFIG_FIELD_CUSTOM(k, req, fn)                                                      \

@@ -214,7 +214,40 @@ test_defaults_applied(void **state)
     assert_int_equal(cfg->max_merge_rows, 100000);
     assert_string_equal(cfg->server_version, "5.5.5-10.11.0-MariaDB-shardproxy");
     assert_int_equal(cfg->log_level, SP_LOG_INFO);
+    assert_int_equal(cfg->read_policy, SP_READ_REPLICA);
+    assert_false(cfg->read_from_other_regions);
+    assert_true(cfg->read_your_writes);
+    assert_int_equal(cfg->health_interval_ms, 1000);
+    assert_int_equal(cfg->health_rise_checks, 3);
+    assert_int_equal(cfg->max_replica_lag_ms, 5000);
+    /* The health checks log in with the first user's backend account. */
+    assert_string_equal(cfg->monitor_user, "app");
+    assert_string_equal(cfg->monitor_password, "");
 
+    sp_config_destroy(cfg);
+}
+
+static void
+test_replica_settings(void **state)
+{
+    static const char json[] =
+        "{\"listen\": \"127.0.0.1:6033\", \"users\": [{\"user\": \"app\", \"password\": \"p\"}],"
+        " \"shards\": [{\"name\": \"s0\", \"primary\": {\"host\": \"127.0.0.1\", \"port\": 3311}}],"
+        " \"read_policy\": \"primary\", \"read_from_other_regions\": true,"
+        " \"read_your_writes\": false, \"health_interval_ms\": 250, \"health_rise_checks\": 5,"
+        " \"max_replica_lag_ms\": 1500, \"monitor_user\": \"mon\"}";
+    struct sp_config *cfg = NULL;
+    struct sp_error err;
+
+    assert_int_equal(sp_config_load_string(json, sizeof(json) - 1, "inline", &cfg, &err), SP_OK);
+    assert_int_equal(cfg->read_policy, SP_READ_PRIMARY);
+    assert_true(cfg->read_from_other_regions);
+    assert_false(cfg->read_your_writes);
+    assert_int_equal(cfg->health_interval_ms, 250);
+    assert_int_equal(cfg->health_rise_checks, 5);
+    assert_int_equal(cfg->max_replica_lag_ms, 1500);
+    assert_string_equal(cfg->monitor_user, "mon");
+    assert_string_equal(cfg->monitor_password, "");
     sp_config_destroy(cfg);
 }
 
@@ -363,6 +396,10 @@ static const struct invalid_case invalid_cases[] = {
      "2:13: listen: expected \"host:port\", for example \"127.0.0.1:6033\" or \"[::1]:6033\""},
     {"log-level.json", "8:39: log_level: expected \"error\", \"warn\", \"info\" or \"debug\""},
     {"transaction-mode.json", "8:46: transaction_mode: expected \"multi\" or \"single\""},
+    {"read-policy.json", "8:41: read_policy: expected \"replica\" or \"primary\""},
+    {"read-your-writes.json", "8:46: read_your_writes: expected true or false"},
+    {"health-interval.json", "8:48: health_interval_ms: expected an integer 10..3600000"},
+    {"monitor-password-alone.json", "8:46: monitor_password: given without \"monitor_user\""},
     {"null-region.json", "2:41: region: expected a string"},
     {"nul-in-password.json", "3:41: users[0].password: \\u0000 (NUL) is not allowed in strings"},
     {"not-an-object.json", "1:1: expected a JSON object at the top level"},
@@ -814,6 +851,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_local_2shards),
+        cmocka_unit_test(test_replica_settings),
         cmocka_unit_test(test_example_regions),
         cmocka_unit_test(test_every_example_loads),
         cmocka_unit_test(test_defaults_applied),
