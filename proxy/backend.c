@@ -39,6 +39,12 @@ backend_endpoint(const struct sp_backend *be)
     return &be->worker->pool.endpoints[be->endpoint];
 }
 
+const struct sp_node *
+sp_backend_node(const struct sp_backend *be)
+{
+    return backend_endpoint(be)->node;
+}
+
 const char *
 sp_backend_shard_name(const struct sp_backend *be)
 {

@@ -103,6 +103,9 @@ void sp_backend_read_stop(struct sp_backend *be);
 
 /* Host:port and shard of the backend, for messages. */
 const char *sp_backend_shard_name(const struct sp_backend *be);
+
+/* The server BE is connected to. */
+const struct sp_node *sp_backend_node(const struct sp_backend *be);
 const char *sp_backend_host(const struct sp_backend *be);
 uint16_t sp_backend_port(const struct sp_backend *be);
 

@@ -10,6 +10,7 @@
  */
 #include "proxy/exec.h"
 #include "proxy/exec_internal.h"
+#include "proxy/exec_route.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -68,6 +69,13 @@ exec_fix_status(const struct sp_session *s, uint8_t *payload, size_t len)
     payload[at + 1] = (uint8_t)(status >> 8);
 }
 
+/* Errors after which a read on a replica runs again elsewhere. */
+#define EXEC_ER_BAD_DB 1049
+#define EXEC_ER_SERVER_SHUTDOWN 1053
+#define EXEC_ER_BAD_FIELD 1054
+#define EXEC_ER_NO_SUCH_TABLE 1146
+#define EXEC_ER_QUERY_INTERRUPTED 1317
+#define EXEC_ER_CONNECTION_KILLED 1927
 
 /* Whether LEG's statement ran inside a transaction and failed on a lock. */
 bool
@@ -81,14 +89,16 @@ exec_leg_lock_failure(const struct sp_leg *leg)
 
 static void exec_leg_next_step(struct sp_leg *leg);
 static void exec_maybe_finish(struct sp_session *s);
+static void exec_leg_retry_elsewhere(struct sp_leg *leg, const char *reason);
+static void exec_leg_acquire(struct sp_leg *leg, uint32_t avoid_node);
 
 static uint32_t
-exec_endpoint(const struct sp_session *s, uint32_t shard)
+exec_endpoint(const struct sp_session *s, uint32_t node)
 {
     const struct sp_proxy *proxy = s->worker->proxy;
     uint32_t user = (uint32_t)(s->user - proxy->users);
 
-    return shard * (uint32_t)proxy->nusers + user;
+    return node * (uint32_t)proxy->nusers + user;
 }
 
 static void
@@ -261,6 +271,12 @@ exec_leg_release(struct sp_leg *leg)
         sp_backend_close(be, "out of memory for session state");
         return;
     }
+    if (leg->on_replica &&
+        (in_trans || pinned || sp_pin_state_active(&held->state) || held->cursors > 0)) {
+        /* The session's next statements on the shard must reach its primary. */
+        sp_backend_close(be, "a read on a replica left session state");
+        return;
+    }
     if (in_trans || pinned || sp_pin_state_active(&held->state) || held->cursors > 0) {
         be->holder = s;
         held->backend = be;
@@ -294,6 +310,9 @@ exec_leg_complete(struct sp_leg *leg)
         return;
     }
     leg->state = SP_LEG_DONE;
+    if (ex->writes && !leg->on_replica) {
+        exec_route_note_write(s, leg->shard);
+    }
     leg->status = leg->tracker.status;
     leg->warnings = leg->tracker.warnings;
     leg->affected_rows = leg->tracker.affected_rows;
@@ -410,6 +429,41 @@ exec_leg_prestep_done(struct sp_leg *leg)
     }
     leg->prestep_running = 0;
     exec_leg_next_step(leg);
+}
+
+/*
+ * A read on a replica that failed before any of its response reached the
+ * client runs once more elsewhere: on another replica or the primary when
+ * the replica is going away, on the primary when the replica's schema is
+ * behind (its answer is the one a server would give).
+ */
+static bool
+exec_replica_retry_on_err(struct sp_leg *leg, const uint8_t *payload, size_t len)
+{
+    struct sp_session *s = leg->session;
+    struct sp_backend *be = leg->backend;
+    uint16_t code;
+    bool going_away;
+
+    if (!leg->on_replica || leg->retried || leg->got_bytes || len < 3) {
+        return false;
+    }
+    code = (uint16_t)(payload[1] | payload[2] << 8);
+    going_away = code == EXEC_ER_SERVER_SHUTDOWN || code == EXEC_ER_CONNECTION_KILLED ||
+                 code == EXEC_ER_QUERY_INTERRUPTED;
+    if (!going_away && code != EXEC_ER_BAD_DB && code != EXEC_ER_NO_SUCH_TABLE &&
+        code != EXEC_ER_BAD_FIELD) {
+        return false;
+    }
+    sp_log_info("replica_retry", "worker=%u conn=%u shard=%s addr=%s:%u error=%u",
+                s->worker->id, s->connection_id, sp_backend_shard_name(be), sp_backend_host(be),
+                sp_backend_port(be), code);
+    if (going_away) {
+        sp_pool_avoid(&s->worker->pool, be->endpoint);
+    }
+    exec_leg_retry_elsewhere(leg, going_away ? "the replica is going away"
+                                             : "the replica's schema is behind");
+    return true;
 }
 
 /*
@@ -543,6 +597,9 @@ exec_leg_process_packets(struct sp_leg *leg)
             }
         }
 
+        if (role == SP_ROLE_ERR && exec_replica_retry_on_err(leg, data + SP_PACKET_HEADER_LEN, take)) {
+            return;
+        }
         leg->got_bytes = true;
         if (leg->command == SP_COM_STMT_PREPARE) {
             action = exec_prepare_action(leg, role, data + SP_PACKET_HEADER_LEN, take);
@@ -895,7 +952,10 @@ exec_on_pool_backend(struct sp_pool_waiter *waiter, struct sp_backend *be,
     struct sp_leg *leg = (struct sp_leg *)((char *)waiter - offsetof(struct sp_leg, waiter));
     struct sp_session *s = leg->session;
 
-    if (err != NULL) {
+    if (err != NULL && leg->on_replica && !leg->retried) {
+        leg->retried = true;
+        exec_leg_acquire(leg, leg->node);
+    } else if (err != NULL) {
         exec_leg_fail(leg, err);
     } else {
         exec_leg_begin(leg, be);
@@ -906,7 +966,7 @@ exec_on_pool_backend(struct sp_pool_waiter *waiter, struct sp_backend *be,
 }
 
 static void
-exec_leg_acquire(struct sp_leg *leg)
+exec_leg_acquire(struct sp_leg *leg, uint32_t avoid_node)
 {
     struct sp_session *s = leg->session;
     struct sp_held_backend *held = &s->held[leg->shard];
@@ -919,6 +979,8 @@ exec_leg_acquire(struct sp_leg *leg)
         held->backend = NULL;
         be->holder = NULL;
         leg->from_held = true;
+        leg->node = sp_backend_node(be)->index;
+        leg->on_replica = false;
         leg->was_in_trans = held->in_trans;
         exec_leg_begin(leg, be);
         return;
@@ -926,8 +988,11 @@ exec_leg_acquire(struct sp_leg *leg)
 
     leg->from_held = false;
     leg->state = SP_LEG_WAITING;
+    leg->node = exec_route_node(s, leg->shard, s->exec.replica_allowed && !leg->commit_only,
+                                s->exec.replica_hinted, avoid_node);
+    leg->on_replica = s->worker->proxy->topology.nodes[leg->node].replica;
     memset(&leg->waiter, 0, sizeof(leg->waiter));
-    leg->waiter.endpoint = exec_endpoint(s, leg->shard);
+    leg->waiter.endpoint = exec_endpoint(s, leg->node);
     leg->waiter.collation = s->collation;
     leg->waiter.found_rows = (s->caps & SP_CLIENT_FOUND_ROWS) != 0;
     leg->waiter.without_db = s->dblen == 0 && s->exec.stmt != SP_STMT_USE;
@@ -936,12 +1001,33 @@ exec_leg_acquire(struct sp_leg *leg)
     rc = sp_pool_get(&s->worker->pool, &leg->waiter, &be);
     if (rc == SP_OK) {
         exec_leg_begin(leg, be);
+    } else if (rc != SP_EAGAIN && leg->on_replica && !leg->retried) {
+        leg->retried = true;
+        sp_pool_avoid(&s->worker->pool, leg->waiter.endpoint);
+        exec_leg_acquire(leg, leg->node);
     } else if (rc != SP_EAGAIN) {
         sp_error_set(&err, SP_ER_UNKNOWN_ERROR, "HY000", "cannot connect to shard %s: %s",
                      s->worker->pool.endpoints[leg->waiter.endpoint].shard_name,
                      sp_status_str(rc));
         exec_leg_fail(leg, &err);
     }
+}
+
+/*
+ * Closes LEG's backend and runs the leg again from the start, on another
+ * server when it ran on a replica.
+ */
+static void
+exec_leg_retry_elsewhere(struct sp_leg *leg, const char *reason)
+{
+    struct sp_backend *be = leg->backend;
+
+    leg->retried = true;
+    leg->was_in_trans = false; /* a transaction begun on the dead connection died with it */
+    leg->backend = NULL;
+    be->leg = NULL;
+    sp_backend_close(be, reason);
+    exec_leg_acquire(leg, leg->on_replica ? leg->node : UINT32_MAX);
 }
 
 void
@@ -977,14 +1063,14 @@ sp_exec_on_backend_error(struct sp_leg *leg, const char *reason)
      * A pooled connection that died before replying (the server closed it
      * while idle) is safe to replace for a statement without side effects.
      */
-    retry = !leg->got_bytes && ex->retryable && !leg->retried && !leg->from_held && be->reused;
+    /* A replica that failed may be down for good: the retry goes elsewhere. */
+    retry = !leg->got_bytes && ex->retryable && !leg->retried && !leg->from_held &&
+            (be->reused || leg->on_replica);
     if (retry) {
-        leg->retried = true;
-        leg->was_in_trans = false; /* a transaction begun on the dead connection died with it */
-        leg->backend = NULL;
-        be->leg = NULL;
-        sp_backend_close(be, reason);
-        exec_leg_acquire(leg);
+        if (leg->on_replica) {
+            sp_pool_avoid(&s->worker->pool, be->endpoint);
+        }
+        exec_leg_retry_elsewhere(leg, reason);
         sp_session_flush(s);
         return;
     }
@@ -1219,6 +1305,30 @@ exec_maybe_finish(struct sp_session *s)
     sp_session_command_done(s);
 }
 
+/*
+ * Whether the statement may leave changes on its shards that the
+ * session's later reads must see. A SET or BEGIN changes no data, unless
+ * it commits an open transaction first.
+ */
+static bool
+exec_may_write(const struct sp_plan *plan, const struct sp_exec *ex)
+{
+    switch (plan->stmt) {
+    case SP_STMT_SELECT:
+        return !plan->read_only;
+    case SP_STMT_SHOW:
+    case SP_STMT_USE:
+    case SP_STMT_EMPTY:
+    case SP_STMT_ROLLBACK:
+        return false;
+    case SP_STMT_SET:
+    case SP_STMT_BEGIN:
+        return ex->in_trans || ex->commit_first || plan->implicit_commit;
+    default:
+        return true;
+    }
+}
+
 void
 sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
 {
@@ -1263,6 +1373,9 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     for (i = 0; i < s->worker->proxy->cfg->nshards && !plan->implicit_commit; i++) {
         ex->in_trans = ex->in_trans || (s->held[i].backend != NULL && s->held[i].in_trans);
     }
+    ex->replica_allowed = exec_route_replica_allowed(s, plan, command);
+    ex->replica_hinted = plan->hint == SP_HINT_REPLICA;
+    ex->writes = exec_may_write(plan, ex);
 
     ex->legs = sp_arena_alloc(&s->arena, plan->ntargets * sizeof(*ex->legs));
     if (ex->legs == NULL) {
@@ -1293,7 +1406,7 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     /* Completion is deferred until every leg has been started. */
     ex->starting = true;
     for (i = 0; i < ex->nlegs && s->state == SP_SESSION_EXECUTING; i++) {
-        exec_leg_acquire(&ex->legs[i]);
+        exec_leg_acquire(&ex->legs[i], UINT32_MAX);
     }
     ex->starting = false;
 

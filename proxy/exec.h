@@ -83,6 +83,8 @@ struct sp_reply {
 struct sp_leg {
     struct sp_session *session;
     uint32_t shard;
+    uint32_t node;               /* the server it runs on (topology index) */
+    bool on_replica;
     uint32_t index;              /* position in exec->legs */
     enum sp_leg_state state;
     struct sp_backend *backend;
@@ -157,6 +159,9 @@ struct sp_exec {
     bool pins;                   /* keep every leg's backend with the session */
     bool same_rows;              /* every leg changed the same rows: report one leg's counts */
     bool retryable;              /* safe to run again on a new connection */
+    bool replica_allowed;        /* a read that may run on a replica */
+    bool replica_hinted;         /* a hint comment asked for a replica */
+    bool writes;                 /* may change data: later reads must see it */
     struct sp_str use_db;        /* database to adopt when the command succeeds */
     uint16_t warnings;           /* summed over legs */
 

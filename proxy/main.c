@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "proxy/log.h"
+#include "proxy/monitor.h"
 #include "proxy/worker.h"
 #include "router/router.h"
 
@@ -93,6 +94,7 @@ static int
 run_proxy(struct sp_config *cfg)
 {
     struct sp_proxy proxy;
+    struct sp_monitor *monitor = NULL;
     struct sp_error err;
     sigset_t signals;
     unsigned i, nstarted = 0;
@@ -106,6 +108,10 @@ run_proxy(struct sp_config *cfg)
     if (sp_router_create(cfg, (struct sp_router **)&proxy.router, &err) != SP_OK) {
         sp_log_error("config_invalid", "file=%s error=\"%s\"", cfg->source, err.message);
         return 1;
+    }
+    if (sp_topology_init(&proxy.topology, cfg) != SP_OK) {
+        sp_log_error("out_of_memory", "what=topology");
+        goto done;
     }
     proxy.users = build_auth_users(cfg);
     proxy.nusers = cfg->nusers;
@@ -137,6 +143,11 @@ run_proxy(struct sp_config *cfg)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Replicas take reads once their first check passed, so it starts before the workers. */
+    if (sp_monitor_start(cfg, &proxy.topology, &monitor) != SP_OK) {
+        sp_log_error("monitor_failed", "reason=\"cannot start the health checks\"");
+        goto stop;
+    }
     for (i = 0; i < proxy.nworkers; i++) {
         if (sp_worker_init(&proxy.workers[i], &proxy, i) != SP_OK) {
             goto stop;
@@ -165,10 +176,12 @@ stop:
     for (i = 0; i < nstarted; i++) {
         sp_worker_join(&proxy.workers[i]);
     }
+    sp_monitor_stop(monitor);
     free(proxy.workers);
 
 done:
     free(proxy.users);
+    sp_topology_deinit(&proxy.topology);
     sp_router_destroy((struct sp_router *)proxy.router);
     if (status == 0) {
         sp_log_info("stopped", "clean=yes");

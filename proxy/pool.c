@@ -104,7 +104,8 @@ int
 sp_pool_init(struct sp_pool *pool, struct sp_worker *w)
 {
     const struct sp_config *cfg = w->proxy->cfg;
-    size_t s, u;
+    const struct sp_topology *topo = &w->proxy->topology;
+    size_t n, u;
     int rc;
 
     memset(pool, 0, sizeof(*pool));
@@ -114,19 +115,22 @@ sp_pool_init(struct sp_pool *pool, struct sp_worker *w)
     pool->idle_timeout_ms = cfg->pool_idle_timeout_ms;
     pool->wait_timeout_ms = cfg->pool_wait_timeout_ms;
     pool->connect_timeout_ms = cfg->connect_timeout_ms;
-    pool->nendpoints = (uint32_t)(cfg->nshards * cfg->nusers);
+    pool->nendpoints = (uint32_t)(topo->nnodes * cfg->nusers);
     pool->endpoints = calloc(pool->nendpoints, sizeof(*pool->endpoints));
     if (pool->endpoints == NULL) {
         return SP_ENOMEM;
     }
 
-    for (s = 0; s < cfg->nshards; s++) {
-        for (u = 0; u < cfg->nusers; u++) {
-            struct sp_pool_endpoint *ep = &pool->endpoints[s * cfg->nusers + u];
+    for (n = 0; n < topo->nnodes; n++) {
+        const struct sp_node *node = &topo->nodes[n];
 
-            ep->shard_name = cfg->shards[s].name;
-            ep->host = cfg->shards[s].primary.host;
-            ep->port = cfg->shards[s].primary.port;
+        for (u = 0; u < cfg->nusers; u++) {
+            struct sp_pool_endpoint *ep = &pool->endpoints[n * cfg->nusers + u];
+
+            ep->node = node;
+            ep->shard_name = node->shard_name;
+            ep->host = node->endpoint->host;
+            ep->port = node->endpoint->port;
             ep->user = cfg->users[u].backend_user;
             ep->password = cfg->users[u].backend_password;
             rc = resolve_endpoint(ep);
@@ -183,6 +187,13 @@ pool_close_stmts(struct sp_backend *be, bool (*drop)(const struct sp_backend_stm
 /* At most one connect failure line per endpoint and second. */
 #define POOL_FAILURE_LOG_INTERVAL_MS 1000
 
+void
+sp_pool_avoid(struct sp_pool *pool, uint32_t endpoint)
+{
+    pool->endpoints[endpoint].avoid_until_ms =
+        sp_worker_now_ms(pool->worker) + pool->worker->proxy->cfg->health_interval_ms;
+}
+
 bool
 sp_pool_connect_failed(struct sp_pool *pool, uint32_t endpoint, uint32_t *unlogged)
 {
@@ -190,6 +201,7 @@ sp_pool_connect_failed(struct sp_pool *pool, uint32_t endpoint, uint32_t *unlogg
     uint64_t now = sp_worker_now_ms(pool->worker);
 
     ep->failures++;
+    sp_pool_avoid(pool, endpoint);
     if (ep->failures > 1 && now - ep->failure_logged_ms < POOL_FAILURE_LOG_INTERVAL_MS) {
         ep->failures_unlogged++;
         return false;

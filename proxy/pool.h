@@ -1,6 +1,6 @@
 /*
- * Per-worker pools of authenticated backend connections, one per backend
- * endpoint (a shard's primary for now). Each pool is bounded: when all
+ * Per-worker pools of authenticated backend connections, one per node
+ * (a shard's primary or one of its replicas) and user. Each pool is bounded: when all
  * connections are busy, requests wait in FIFO order up to
  * pool_wait_timeout_ms. Idle connections keep a read pending, so a server
  * that closes one (restart, KILL, wait_timeout) is noticed and the
@@ -19,6 +19,7 @@
 #include "proxy/stmt_uses.h"
 
 struct sp_backend;
+struct sp_node;
 struct sp_worker;
 struct sp_pool_waiter;
 
@@ -43,6 +44,7 @@ struct sp_pool_waiter {
 };
 
 struct sp_pool_endpoint {
+    const struct sp_node *node;
     const char *shard_name;
     const char *host;
     uint16_t port;
@@ -57,6 +59,7 @@ struct sp_pool_endpoint {
     uint64_t failure_logged_ms;   /* when the last connect failure was logged */
     uint32_t failures;            /* connect failures since the last success */
     uint32_t failures_unlogged;   /* of those, failures not logged one by one */
+    uint64_t avoid_until_ms;      /* reads avoid this replica until then: it just failed */
     struct sp_pool_waiter *waiters_head;
     struct sp_pool_waiter *waiters_tail;
     uint32_t nwaiters;
@@ -71,6 +74,7 @@ struct sp_pool {
     uint64_t idle_timeout_ms;
     uint64_t wait_timeout_ms;
     uint64_t connect_timeout_ms;
+    uint32_t route_turn;            /* rotates ties between equally loaded replicas */
 };
 
 int sp_pool_init(struct sp_pool *pool, struct sp_worker *w) SP_WARN_UNUSED;
@@ -112,6 +116,12 @@ void sp_pool_close_all(struct sp_pool *pool);
  * is down would otherwise log one line per statement sent to it.
  */
 bool sp_pool_connect_failed(struct sp_pool *pool, uint32_t endpoint, uint32_t *unlogged);
+
+/*
+ * Reads avoid ENDPOINT for one health interval: it failed, and the health
+ * monitor may not have noticed yet. Connect failures call it too.
+ */
+void sp_pool_avoid(struct sp_pool *pool, uint32_t endpoint);
 
 /* A connection to ENDPOINT succeeded: logs the recovery when attempts had failed. */
 void sp_pool_connect_succeeded(struct sp_pool *pool, uint32_t endpoint);

@@ -644,7 +644,7 @@ session_run_on_shard(struct sp_session *s, uint8_t command, uint32_t shard, stru
 void
 sp_session_on_held_backend_closed(struct sp_session *s, struct sp_backend *be, const char *reason)
 {
-    struct sp_held_backend *held = &s->held[be->endpoint / s->worker->proxy->nusers];
+    struct sp_held_backend *held = &s->held[sp_backend_node(be)->shard];
 
     if (held->backend != be) {
         return;

@@ -51,6 +51,7 @@ struct sp_held_backend {
     bool in_trans;   /* SERVER_STATUS_IN_TRANS after its last response */
     bool lost;       /* closed while a transaction was open on it */
     uint32_t cursors; /* open cursors of prepared statements on it */
+    uint64_t wrote_ns; /* sp_clock_ns() when the session's last write on the shard ended, or 0 */
 };
 
 struct sp_session {

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "protocol/auth.h"
 #include "proxy/pool.h"
+#include "proxy/topology.h"
 #include "router/router.h"
 
 struct sp_session;
@@ -35,6 +36,7 @@ struct sp_auth_user {
 struct sp_proxy {
     const struct sp_config *cfg;
     const struct sp_router *router;
+    struct sp_topology topology;  /* fixed fields read-only; health atomics written by the monitor */
     struct sp_auth_user *users;
     size_t nusers;
     struct sockaddr_storage listen_addr;

@@ -10,6 +10,7 @@
 #include "router/lexer.h"
 
 #include <string.h>
+#include <strings.h>
 
 static bool
 lexer_is_space(unsigned char c)
@@ -100,6 +101,56 @@ lexer_fail(struct sp_lexer *lexer, struct sp_token *tok, const char *start, cons
     lexer->in_exec_comment = false;
 }
 
+/* Matches WORD (lowercase) at *P, ignoring case, and moves past it. */
+static bool
+lexer_match_word(const char **p, const char *end, const char *word)
+{
+    size_t len = strlen(word);
+
+    if ((size_t)(end - *p) < len || strncasecmp(*p, word, len) != 0) {
+        return false;
+    }
+    *p += len;
+    return true;
+}
+
+/* Records a routing hint when the comment body [P, END) is one. */
+static void
+lexer_read_hint(struct sp_lexer *lexer, const char *p, const char *end)
+{
+    enum sp_route_hint hint;
+
+    while (p < end && lexer_is_space((unsigned char)*p)) {
+        p++;
+    }
+    if (!lexer_match_word(&p, end, "shardproxy")) {
+        return;
+    }
+    while (p < end && lexer_is_space((unsigned char)*p)) {
+        p++;
+    }
+    if (p == end || *p != ':') {
+        return;
+    }
+    p++;
+    while (p < end && lexer_is_space((unsigned char)*p)) {
+        p++;
+    }
+    if (lexer_match_word(&p, end, "primary")) {
+        hint = SP_HINT_PRIMARY;
+    } else if (lexer_match_word(&p, end, "replica")) {
+        hint = SP_HINT_REPLICA;
+    } else {
+        return;
+    }
+    while (p < end && lexer_is_space((unsigned char)*p)) {
+        p++;
+    }
+    if (p == end) {
+        lexer->hint = hint;
+    }
+}
+
 /*
  * Skips whitespace and comments. Entering an executable comment only
  * skips its opening marker and version number, because its content is SQL;
@@ -161,6 +212,7 @@ lexer_skip(struct sp_lexer *lexer)
                 lexer->pos = p;
                 return "unterminated comment";
             }
+            lexer_read_hint(lexer, p + 2, close);
             p = close + 2;
             continue;
         }
@@ -353,6 +405,7 @@ sp_lexer_init(struct sp_lexer *lexer, const char *sql, size_t len)
     lexer->in_exec_comment = false;
     lexer->after_name = false;
     lexer->error = NULL;
+    lexer->hint = SP_HINT_NONE;
 }
 
 void

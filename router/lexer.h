@@ -47,12 +47,23 @@ struct sp_token {
     struct sp_str text; /* raw slice of the input; empty at SP_TOK_EOF */
 };
 
+/*
+ * A plain comment whose whole text is "shardproxy: primary" or
+ * "shardproxy: replica", anywhere in a statement, chooses where a read goes.
+ */
+enum sp_route_hint {
+    SP_HINT_NONE,
+    SP_HINT_PRIMARY,
+    SP_HINT_REPLICA
+};
+
 struct sp_lexer {
     const char *pos;
     const char *end;
     bool in_exec_comment; /* inside an executable comment: its end is skipped */
     bool after_name;      /* last token was a name, so ".5" is a dot and a name */
     const char *error;    /* static reason for the last SP_TOK_ERROR */
+    enum sp_route_hint hint; /* the last routing hint comment skipped */
 };
 
 /* A lexer with the current token and the one before it. */

@@ -467,6 +467,8 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
     out->broadcast_same_rows = false;
     out->first_row_target = 0;
     out->merge = NULL;
+    out->read_only = false;
+    out->hint = SP_HINT_NONE;
     sp_error_clear(&out->error);
 
     router_single(router, &combined, router->default_shard);
@@ -522,11 +524,16 @@ sp_router_plan(const struct sp_router *router, const char *sql, size_t len,
             out->multi_statement = out->multi_statement || !last;
             return SP_OK;
         }
+        out->hint = scan.hint;
         if (nstatements == 1 && last) {
             rc = router_pin_effect(&scan, arena, out);
             if (rc != SP_OK) {
                 return rc;
             }
+            out->read_only = scan.cls.kind == SP_STMT_SELECT && !out->pins_session &&
+                             !scan.locking_read && !scan.primary_only &&
+                             scan.user_locks_get == 0 && scan.user_locks_release == 0 &&
+                             !scan.user_locks_release_all;
             return router_build(router, &route, whole, arena, out);
         }
         /* In several statements, state the session would follow pins it for good. */

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "common/str.h"
 #include "config/config.h"
+#include "router/lexer.h"
 #include "router/merge.h"
 
 struct sp_router;
@@ -135,6 +136,14 @@ struct sp_plan {
 
     /* SP_PLAN_SCATTER_MERGE: how to merge (in the arena); targets carry the rewritten SQL. */
     const struct sp_merge_spec *merge;
+
+    /*
+     * A lone SELECT that reads only: no locking clause, no function with
+     * side effects, no user variable, no INTO. Outside a transaction it
+     * may run on a replica.
+     */
+    bool read_only;
+    enum sp_route_hint hint;     /* a routing hint comment in the text */
 };
 
 /*

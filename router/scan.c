@@ -83,6 +83,17 @@ static const struct sp_keyword scan_session_functions[] = {
     SP_KEYWORD("FOUND_ROWS"), SP_KEYWORD("CONNECTION_ID"),
 };
 
+/*
+ * Functions that change state or answer for one server: a read that calls
+ * one cannot go to a replica. Sequences, user locks and replication waits.
+ */
+static const struct sp_keyword scan_primary_functions[] = {
+    SP_KEYWORD("NEXTVAL"),       SP_KEYWORD("LASTVAL"),       SP_KEYWORD("SETVAL"),
+    SP_KEYWORD("GET_LOCK"),      SP_KEYWORD("RELEASE_LOCK"),  SP_KEYWORD("RELEASE_ALL_LOCKS"),
+    SP_KEYWORD("IS_FREE_LOCK"),  SP_KEYWORD("IS_USED_LOCK"),  SP_KEYWORD("LAST_INSERT_ID"),
+    SP_KEYWORD("MASTER_GTID_WAIT"), SP_KEYWORD("MASTER_POS_WAIT"),
+};
+
 /* Functions that take "x FROM y" arguments. */
 static const struct sp_keyword scan_from_functions[] = {
     SP_KEYWORD("EXTRACT"), SP_KEYWORD("TRIM"),    SP_KEYWORD("SUBSTRING"),
@@ -303,6 +314,10 @@ scan_open(struct scan *s, struct scan_paren paren)
                 scan_set_blocker(s, scan_aggregates[i].blocker);
                 break;
             }
+        }
+        if (sp_token_is_word_in(prev, scan_primary_functions,
+                                SP_KEYWORDS_COUNT(scan_primary_functions))) {
+            s->out->primary_only = true;
         }
         paren.from_function =
             sp_token_is_word_in(prev, scan_from_functions, SP_KEYWORDS_COUNT(scan_from_functions));
@@ -684,8 +699,10 @@ scan_clause_keyword(struct scan *s)
         scan_set_blocker(s, "SQL_CALC_FOUND_ROWS");
     } else if (SCAN_IS(s, "INTO") && kind == SP_STMT_SELECT) {
         scan_set_blocker(s, "SELECT ... INTO");
+        out->primary_only = true;
     } else if (SCAN_IS(s, "ORDER") || SCAN_IS(s, "GROUP") || SCAN_IS(s, "OVER")
-               || SCAN_IS(s, "FOR") || SCAN_IS(s, "LOCK")) {
+               || SCAN_IS(s, "FOR") || SCAN_IS(s, "LOCK") || SCAN_IS(s, "NEXT")
+               || SCAN_IS(s, "PREVIOUS")) {
         next = sp_token_cursor_peek(&s->c);
         if (SCAN_IS(s, "ORDER") && SCAN_PEEK_IS(next, "BY")) {
             scan_set_blocker(s, "ORDER BY");
@@ -695,10 +712,18 @@ scan_clause_keyword(struct scan *s)
             scan_set_blocker(s, "window function (OVER)");
         } else if (SCAN_IS(s, "FOR") && SCAN_PEEK_IS(next, "UPDATE")) {
             scan_set_blocker(s, "FOR UPDATE");
+            out->locking_read = true;
         } else if (SCAN_IS(s, "FOR") && SCAN_PEEK_IS(next, "SHARE")) {
             scan_set_blocker(s, "FOR SHARE");
+            out->locking_read = true;
         } else if (SCAN_IS(s, "LOCK") && SCAN_PEEK_IS(next, "IN")) {
             scan_set_blocker(s, "LOCK IN SHARE MODE");
+            out->locking_read = true;
+        } else if (SCAN_IS(s, "NEXT") || SCAN_IS(s, "PREVIOUS")) {
+            /* NEXT VALUE FOR seq, PREVIOUS VALUE FOR seq */
+            if (SCAN_PEEK_IS(next, "VALUE")) {
+                out->primary_only = true;
+            }
         }
     }
     return false;
@@ -935,6 +960,7 @@ sp_scan_statement(const struct sp_router *router, const struct sp_lexer *at, str
     scan_header(&s);
     scan_body(&s);
 
+    out->hint = s.c.lexer.hint;
     if (s.c.tok.kind == SP_TOK_SEMICOLON) {
         out->text = sp_str_make(at->pos, (size_t)(s.c.tok.text.ptr - at->pos));
         out->has_next = true;

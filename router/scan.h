@@ -64,6 +64,9 @@ struct sp_scan {
     uint32_t user_locks_get;      /* GET_LOCK() calls, which do not set pins_session */
     uint32_t user_locks_release;  /* RELEASE_LOCK() calls */
     bool user_locks_release_all;  /* RELEASE_ALL_LOCKS() */
+    bool locking_read;        /* FOR UPDATE, FOR SHARE or LOCK IN SHARE MODE */
+    bool primary_only;        /* calls a function with side effects, or SELECT ... INTO */
+    enum sp_route_hint hint;  /* the last routing hint comment in the statement */
 
     size_t ntables;           /* table references, counted once per mention */
     size_t nsharded;          /* references to tables with a rule of type sharded */

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Build shardproxy and run it in the foreground in front of two local
-# MariaDB shards (ports 3311 and 3312); the proxy listens on 127.0.0.1:6033.
+# MariaDB shards; the proxy listens on 127.0.0.1:6033. Each shard has a
+# primary (3311, 3312) and two GTID replicas: one in the proxy's region
+# "eu" (3321, 3322) and one in region "us" (3331, 3332).
 # Meant for a Debian 12 machine, as root when packages are missing.
 #
 # Data, sockets, logs and the proxy config go to $SP_LOCAL_DIR
 # (default /tmp/shardproxy-local). Ctrl-C stops the proxy, and the exit trap
-# then stops both MariaDB servers by PID.
+# then stops the MariaDB servers by PID.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,6 +16,8 @@ CLUSTER_DIR="$LOCAL_DIR/cluster"
 CONFIG="$LOCAL_DIR/proxy.json"
 EXAMPLE_CONFIG="$ROOT/config/example/local-2shards.json"
 readonly SHARD_PORTS=(3311 3312)
+readonly REPLICA_PORTS_0=(3321 3331)
+readonly REPLICA_PORTS_1=(3322 3332)
 readonly PROXY_PORT=6033
 
 cd "$ROOT"
@@ -35,11 +39,20 @@ proxy_pid=""
 mkdir -p "$LOCAL_DIR"
 # A previous run that was killed may have left its servers running.
 bash scripts/cluster.sh stop "$CLUSTER_DIR"
-bash scripts/cluster.sh start "$CLUSTER_DIR" "${SHARD_PORTS[@]}"
+if [[ -d "$CLUSTER_DIR/${SHARD_PORTS[0]}" && ! -d "$CLUSTER_DIR/${REPLICA_PORTS_0[0]}" ]]; then
+    # Replicas copy only what is in the primary's binary log.
+    echo "run-local.sh: $CLUSTER_DIR holds shards from a version without replicas;" \
+        "remove $LOCAL_DIR and run again" >&2
+    exit 1
+fi
+SP_CLUSTER_BINLOG=1 bash scripts/cluster.sh start "$CLUSTER_DIR" "${SHARD_PORTS[@]}" \
+    "${REPLICA_PORTS_0[@]}" "${REPLICA_PORTS_1[@]}"
+bash scripts/cluster.sh replicate "$CLUSTER_DIR" "${SHARD_PORTS[0]}" "${REPLICA_PORTS_0[@]}"
+bash scripts/cluster.sh replicate "$CLUSTER_DIR" "${SHARD_PORTS[1]}" "${REPLICA_PORTS_1[@]}"
 
 if [[ -f "$EXAMPLE_CONFIG" ]]; then
     cp "$EXAMPLE_CONFIG" "$CONFIG"
-    for port in "${SHARD_PORTS[@]}" "$PROXY_PORT"; do
+    for port in "${SHARD_PORTS[@]}" "${REPLICA_PORTS_0[@]}" "${REPLICA_PORTS_1[@]}" "$PROXY_PORT"; do
         if ! grep -q "$port" "$CONFIG"; then
             echo "run-local.sh: warning: $EXAMPLE_CONFIG does not mention port $port" >&2
         fi
@@ -48,10 +61,15 @@ else
     cat >"$CONFIG" <<JSON
 {
   "listen": "127.0.0.1:$PROXY_PORT",
+  "region": "eu",
   "users": [{"user": "app", "password": "app-pass"}],
   "shards": [
-    {"name": "s0", "primary": {"host": "127.0.0.1", "port": ${SHARD_PORTS[0]}}},
-    {"name": "s1", "primary": {"host": "127.0.0.1", "port": ${SHARD_PORTS[1]}}}
+    {"name": "s0", "primary": {"host": "127.0.0.1", "port": ${SHARD_PORTS[0]}},
+     "replicas": [{"host": "127.0.0.1", "port": ${REPLICA_PORTS_0[0]}, "region": "eu"},
+                  {"host": "127.0.0.1", "port": ${REPLICA_PORTS_0[1]}, "region": "us"}]},
+    {"name": "s1", "primary": {"host": "127.0.0.1", "port": ${SHARD_PORTS[1]}},
+     "replicas": [{"host": "127.0.0.1", "port": ${REPLICA_PORTS_1[0]}, "region": "eu"},
+                  {"host": "127.0.0.1", "port": ${REPLICA_PORTS_1[1]}, "region": "us"}]}
   ],
   "default_shard": "s0",
   "tables": [
@@ -64,11 +82,12 @@ build/shardproxy --check-config "$CONFIG"
 
 cat <<EOF
 
-shardproxy is starting on 127.0.0.1:$PROXY_PORT with shards on ports ${SHARD_PORTS[*]}.
+shardproxy is starting on 127.0.0.1:$PROXY_PORT in region eu. Shard primaries on ports
+${SHARD_PORTS[*]}; replicas in region eu on ${REPLICA_PORTS_0[0]} and ${REPLICA_PORTS_1[0]}, in region us on ${REPLICA_PORTS_0[1]} and ${REPLICA_PORTS_1[1]}.
 Connect with:
     mariadb -h 127.0.0.1 -P $PROXY_PORT -u app -papp-pass sbtest
 Config: $CONFIG    Server logs: $CLUSTER_DIR/<port>.err
-Press Ctrl-C to stop the proxy and both MariaDB servers.
+Press Ctrl-C to stop the proxy and the MariaDB servers.
 
 EOF
 

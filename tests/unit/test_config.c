@@ -76,7 +76,7 @@ test_example_local_2shards(void **state)
     assert_string_equal(cfg->listen_host, "127.0.0.1");
     assert_int_equal(cfg->listen_port, 6033);
     assert_int_equal(cfg->workers, 2);
-    assert_null(cfg->region);
+    assert_string_equal(cfg->region, "eu");
 
     assert_int_equal(cfg->nusers, 1);
     assert_string_equal(cfg->users[0].user, "app");
@@ -87,7 +87,11 @@ test_example_local_2shards(void **state)
     assert_string_equal(cfg->shards[0].primary.host, "127.0.0.1");
     assert_int_equal(cfg->shards[0].primary.port, 3311);
     assert_null(cfg->shards[0].primary.region);
-    assert_int_equal(cfg->shards[0].nreplicas, 0);
+    assert_int_equal(cfg->shards[0].nreplicas, 2);
+    assert_int_equal(cfg->shards[0].replicas[0].port, 3321);
+    assert_string_equal(cfg->shards[0].replicas[0].region, "eu");
+    assert_int_equal(cfg->shards[0].replicas[1].port, 3331);
+    assert_string_equal(cfg->shards[0].replicas[1].region, "us");
     assert_string_equal(cfg->shards[1].name, "s1");
     assert_int_equal(cfg->shards[1].primary.port, 3312);
     assert_int_equal(cfg->default_shard, 0);

@@ -451,6 +451,8 @@ struct expectation {
     const char *stmt;    /* NULL: not checked */
     const char *message; /* NULL: not checked */
     const char *pin;     /* the plan's pin effect as render_pin writes it; "" for none */
+    const char *reads;   /* "replica" (read_only set) or "primary"; NULL: not checked */
+    const char *hint;    /* "none", "primary" or "replica"; NULL: not checked */
 };
 
 /* One case of routes.txt: SQL lines, the "=>" line and its optional spec: and sql: lines. */
@@ -519,6 +521,10 @@ parse_expectation(char *line, struct expectation *e)
             e->stmt = word + 5;
         } else if (strncmp(word, "pin=", 4) == 0) {
             e->pin = word + 4;
+        } else if (strncmp(word, "reads=", 6) == 0) {
+            e->reads = word + 6;
+        } else if (strncmp(word, "hint=", 5) == 0) {
+            e->hint = word + 5;
         } else if (e->kind == SP_PLAN_REJECT && e->code == 0) {
             e->code = (unsigned)strtoul(word, NULL, 10);
         } else if (e->nshards < NSHARDS) {
@@ -590,6 +596,16 @@ plan_matches(const struct route_case *c, const struct expectation *e, const stru
     }
     if (e->stmt != NULL && strcmp(e->stmt, sp_stmt_kind_name(plan->stmt)) != 0) {
         snprintf(why, cap, "statement kind differs");
+        return false;
+    }
+    if (e->reads != NULL && strcmp(e->reads, plan->read_only ? "replica" : "primary") != 0) {
+        snprintf(why, cap, "read_only differs");
+        return false;
+    }
+    if (e->hint != NULL && strcmp(e->hint, plan->hint == SP_HINT_PRIMARY   ? "primary"
+                                           : plan->hint == SP_HINT_REPLICA ? "replica"
+                                                                           : "none") != 0) {
+        snprintf(why, cap, "hint differs");
         return false;
     }
     render_pin(plan, spec, sizeof(spec));
