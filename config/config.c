@@ -159,6 +159,9 @@ static const char *const config_log_level_names[] = {
 static const char *const config_read_policy_names[] = {
     [SP_READ_REPLICA] = "replica", [SP_READ_PRIMARY] = "primary", NULL};
 
+static const char *const config_transaction_reads_names[] = {
+    [SP_TXN_READS_PRIMARY] = "primary", [SP_TXN_READS_REPLICA] = "replica", NULL};
+
 static const char *const config_transaction_mode_names[] = {
     [SP_TRANSACTION_MULTI] = "multi", [SP_TRANSACTION_SINGLE] = "single", NULL};
 
@@ -183,6 +186,7 @@ enum {
     TOP_READ_POLICY,
     TOP_READ_FROM_OTHER_REGIONS,
     TOP_READ_YOUR_WRITES,
+    TOP_TRANSACTION_READS,
     TOP_HEALTH_INTERVAL_MS,
     TOP_HEALTH_RISE_CHECKS,
     TOP_MAX_REPLICA_LAG_MS,
@@ -235,6 +239,8 @@ static const struct config_field config_top_fields[] = {
                                                       read_from_other_regions),
     [TOP_READ_YOUR_WRITES] = CONFIG_FIELD_BOOL("read_your_writes", struct sp_config,
                                                read_your_writes),
+    [TOP_TRANSACTION_READS] = CONFIG_FIELD_ENUM("transaction_reads", struct sp_config,
+                                                transaction_reads, config_transaction_reads_names),
     [TOP_HEALTH_INTERVAL_MS] = CONFIG_FIELD_UINT("health_interval_ms", false, struct sp_config,
                                                  health_interval_ms, 10, 3600000),
     [TOP_HEALTH_RISE_CHECKS] = CONFIG_FIELD_UINT("health_rise_checks", false, struct sp_config,
@@ -267,6 +273,7 @@ config_set_defaults(struct sp_config *cfg)
     cfg->read_policy = SP_READ_REPLICA;
     cfg->read_from_other_regions = false;
     cfg->read_your_writes = true;
+    cfg->transaction_reads = SP_TXN_READS_PRIMARY;
     cfg->health_interval_ms = 1000;
     cfg->health_rise_checks = 3;
     cfg->max_replica_lag_ms = 5000;

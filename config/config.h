@@ -89,6 +89,12 @@ enum sp_transaction_mode {
     SP_TRANSACTION_SINGLE  /* a statement that would reach a second shard gets an ERR */
 };
 
+/* Where the reads of a transaction go before its first write. */
+enum sp_transaction_reads {
+    SP_TXN_READS_PRIMARY, /* the primary, as every statement of a transaction */
+    SP_TXN_READS_REPLICA  /* replicas, as reads outside transactions; the first write moves it */
+};
+
 /* Where a read that may go to a replica goes when no hint names a choice. */
 enum sp_read_policy {
     SP_READ_REPLICA, /* a healthy replica, else the primary */
@@ -134,6 +140,7 @@ struct sp_config {
     enum sp_read_policy read_policy;  /* default replica */
     bool read_from_other_regions;     /* default false */
     bool read_your_writes;            /* default true */
+    enum sp_transaction_reads transaction_reads; /* default primary */
     uint32_t health_interval_ms;      /* default 1000 */
     uint32_t health_rise_checks;      /* healthy checks before a replica returns, default 3 */
     uint32_t max_replica_lag_ms;      /* default 5000 */

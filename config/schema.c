@@ -17,6 +17,9 @@ _Static_assert(sizeof(enum sp_log_level) == sizeof(int), "enum sp_log_level is n
 _Static_assert(sizeof(enum sp_key_type) == sizeof(int), "enum sp_key_type is not int-sized");
 _Static_assert(sizeof(enum sp_algorithm) == sizeof(int), "enum sp_algorithm is not int-sized");
 _Static_assert(sizeof(enum sp_table_type) == sizeof(int), "enum sp_table_type is not int-sized");
+_Static_assert(sizeof(enum sp_read_policy) == sizeof(int), "enum sp_read_policy is not int-sized");
+_Static_assert(sizeof(enum sp_transaction_reads) == sizeof(int),
+               "enum sp_transaction_reads is not int-sized");
 
 int
 sp_config_nomem(struct config_loader *ld)

@@ -271,8 +271,7 @@ exec_leg_release(struct sp_leg *leg)
         sp_backend_close(be, "out of memory for session state");
         return;
     }
-    if (leg->on_replica &&
-        (in_trans || pinned || sp_pin_state_active(&held->state) || held->cursors > 0)) {
+    if (leg->on_replica && (pinned || sp_pin_state_active(&held->state) || held->cursors > 0)) {
         /* The session's next statements on the shard must reach its primary. */
         sp_backend_close(be, "a read on a replica left session state");
         return;
@@ -980,7 +979,7 @@ exec_leg_acquire(struct sp_leg *leg, uint32_t avoid_node)
         be->holder = NULL;
         leg->from_held = true;
         leg->node = sp_backend_node(be)->index;
-        leg->on_replica = false;
+        leg->on_replica = sp_backend_node(be)->replica;
         leg->was_in_trans = held->in_trans;
         exec_leg_begin(leg, be);
         return;
@@ -1375,6 +1374,10 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     }
     ex->replica_allowed = exec_route_replica_allowed(s, plan, command);
     ex->replica_hinted = plan->hint == SP_HINT_REPLICA;
+    if (!ex->replica_allowed && !s->txn_wrote && exec_route_in_transaction(s) &&
+        exec_route_leaves_replicas(s, plan, command)) {
+        exec_route_leave_replicas(s);
+    }
     ex->writes = exec_may_write(plan, ex);
 
     ex->legs = sp_arena_alloc(&s->arena, plan->ntargets * sizeof(*ex->legs));

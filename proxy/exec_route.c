@@ -17,6 +17,7 @@
 
 #include "common/clock.h"
 #include "protocol/command.h"
+#include "proxy/backend.h"
 #include "proxy/session.h"
 #include "proxy/worker.h"
 
@@ -24,7 +25,6 @@ bool
 exec_route_replica_allowed(const struct sp_session *s, const struct sp_plan *plan, uint8_t command)
 {
     const struct sp_config *cfg = s->worker->proxy->cfg;
-    size_t i;
 
     if (!plan->read_only || plan->hint == SP_HINT_PRIMARY) {
         return false;
@@ -39,15 +39,78 @@ exec_route_replica_allowed(const struct sp_session *s, const struct sp_plan *pla
     if (command == SP_COM_STMT_EXECUTE && s->exec_ps_flags != 0) {
         return false;
     }
-    if (s->txn_open || s->implicit_txn) {
-        return false;
-    }
-    for (i = 0; i < cfg->nshards; i++) {
-        if (s->held[i].backend != NULL && s->held[i].in_trans) {
-            return false;
-        }
+    if (exec_route_in_transaction(s)) {
+        /*
+         * Until its first write, a READ ONLY transaction, or any with
+         * transaction_reads "replica", reads from replicas, on one
+         * connection per shard that keeps the transaction's snapshot.
+         */
+        return !s->txn_wrote &&
+               (s->txn_read_only || cfg->transaction_reads == SP_TXN_READS_REPLICA);
     }
     return true;
+}
+
+bool
+exec_route_in_transaction(const struct sp_session *s)
+{
+    size_t i;
+
+    if (s->txn_open || s->implicit_txn) {
+        return true;
+    }
+    for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
+        if (s->held[i].backend != NULL && s->held[i].in_trans) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+exec_route_leaves_replicas(const struct sp_session *s, const struct sp_plan *plan, uint8_t command)
+{
+    if (command != SP_COM_QUERY && command != SP_COM_STMT_EXECUTE) {
+        return false;
+    }
+    if (s->pending_savepoint != 0) {
+        return false; /* savepoints go to the transaction's connections, wherever they are */
+    }
+    switch (plan->stmt) {
+    case SP_STMT_SELECT:
+        return !plan->read_only;
+    case SP_STMT_SHOW:
+    case SP_STMT_USE:
+    case SP_STMT_EMPTY:
+    case SP_STMT_SET:
+    case SP_STMT_BEGIN:
+    case SP_STMT_COMMIT:
+    case SP_STMT_ROLLBACK:
+        return false;
+    default:
+        return true;
+    }
+}
+
+void
+exec_route_leave_replicas(struct sp_session *s)
+{
+    size_t i;
+
+    s->txn_wrote = true;
+    for (i = 0; i < s->worker->proxy->cfg->nshards; i++) {
+        struct sp_held_backend *held = &s->held[i];
+        struct sp_backend *be = held->backend;
+
+        if (be == NULL || !sp_backend_node(be)->replica) {
+            continue;
+        }
+        /* Its transaction only read, so closing the connection loses nothing. */
+        held->backend = NULL;
+        held->in_trans = false;
+        be->holder = NULL;
+        sp_backend_close(be, "the transaction moves to the primary at its first write");
+    }
 }
 
 /* Requests in flight or waiting on ENDPOINT of this worker's pool. */

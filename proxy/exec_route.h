@@ -24,6 +24,23 @@ bool exec_route_replica_allowed(const struct sp_session *s, const struct sp_plan
 uint32_t exec_route_node(struct sp_session *s, uint32_t shard, bool replica_allowed, bool hinted,
                          uint32_t avoid_node);
 
+/* Whether the session has a transaction open, begun or still to begin on its shards. */
+bool exec_route_in_transaction(const struct sp_session *s);
+
+/*
+ * Whether PLAN, inside a transaction that read from replicas so far, is a
+ * statement that needs the primaries from now on (a write, a locking read).
+ */
+bool exec_route_leaves_replicas(const struct sp_session *s, const struct sp_plan *plan,
+                                uint8_t command);
+
+/*
+ * Moves the session's transaction to the primaries: closes the replica
+ * connections it holds (their part of it only read) and sends its later
+ * reads to primaries.
+ */
+void exec_route_leave_replicas(struct sp_session *s);
+
 /* The session's write on SHARD's primary ended now: later reads must see it. */
 void exec_route_note_write(struct sp_session *s, uint32_t shard);
 

@@ -684,6 +684,8 @@ session_reset(struct sp_session *s)
     s->txn_open = false;
     s->implicit_txn = false;
     s->txn_active = false;
+    s->txn_read_only = false;
+    s->txn_wrote = false;
     s->txn_begin_len = 0;
     s->last_insert_id = 0;
     s->row_count = 0;

@@ -88,6 +88,8 @@ struct sp_session {
     bool txn_open;               /* BEGIN ran: shards start the transaction when first reached */
     bool implicit_txn;           /* SET autocommit = 0: the proxy opens a transaction after each end */
     bool txn_active;             /* the open transaction began: BEGIN, or a statement ran in it */
+    bool txn_read_only;          /* it began with START TRANSACTION READ ONLY */
+    bool txn_wrote;              /* a statement other than a read ran in it: reads stay on primaries */
     uint64_t last_insert_id;     /* of the session's last statement that generated one */
     enum sp_followup followup;   /* the step that ends a write over several shards, if running */
     struct sp_reply deferred;    /* that write's reply, sent when the step ends */

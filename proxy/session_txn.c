@@ -70,6 +70,8 @@ sp_session_apply_autocommit(struct sp_session *s, bool on)
     s->implicit_txn = false;
     s->txn_open = false;
     s->txn_active = false;
+    s->txn_read_only = false;
+    s->txn_wrote = false;
     s->txn_begin_len = 0;
     session_savepoints_truncate(s, 0);
 }
@@ -243,6 +245,8 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
         /* With autocommit off the next statement starts the next transaction. */
         s->txn_open = s->implicit_txn;
         s->txn_active = false;
+        s->txn_read_only = false;
+        s->txn_wrote = false;
         s->txn_begin_len = 0;
         session_savepoints_truncate(s, 0);
         if (plan->stmt == SP_STMT_BEGIN && sql.len <= SP_SESSION_BEGIN_MAX) {
@@ -258,6 +262,7 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
             s->txn_begin_len = sql.len;
             s->txn_open = true;
             s->txn_active = true;
+            s->txn_read_only = sp_sqlps_begin_read_only(sql);
             if (!any) {
                 *reply_ok = true;
                 return SP_OK;
@@ -299,6 +304,8 @@ sp_session_end_transaction(struct sp_session *s)
 {
     s->txn_open = s->implicit_txn;
     s->txn_active = false;
+    s->txn_read_only = false;
+    s->txn_wrote = false;
     s->txn_begin_len = 0;
     session_savepoints_truncate(s, 0);
 }

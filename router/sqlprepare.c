@@ -760,6 +760,26 @@ sqlps_autocommit_value(const struct sp_token *tok)
 #define SQLPS_ASSIGNS_MAX 64
 
 bool
+sp_sqlps_begin_read_only(struct sp_str sql)
+{
+    struct sp_token_cursor c;
+    bool after_read = false;
+
+    sp_token_cursor_init(&c, sql.ptr, sql.len);
+    if (!SP_TOKEN_IS(&c.tok, "START")) {
+        return false; /* BEGIN takes no characteristics */
+    }
+    while (!sqlps_at_end(&c) && c.tok.kind != SP_TOK_ERROR) {
+        if (after_read && SP_TOKEN_IS(&c.tok, "ONLY")) {
+            return true;
+        }
+        after_read = SP_TOKEN_IS(&c.tok, "READ");
+        sp_token_cursor_advance(&c);
+    }
+    return false;
+}
+
+bool
 sp_sqlps_sets_autocommit(struct sp_str sql)
 {
     struct sp_token_cursor c;

@@ -109,6 +109,9 @@ int sp_sqlps_autocommit(struct sp_str sql);
  */
 bool sp_sqlps_sets_autocommit(struct sp_str sql);
 
+/* Whether SQL, a BEGIN or START TRANSACTION, starts a READ ONLY transaction. */
+bool sp_sqlps_begin_read_only(struct sp_str sql);
+
 /*
  * Finds the assignments to the session's autocommit in a SET statement
  * that also sets other variables. Returns SP_OK with *VALUE 0 or 1 (the

@@ -221,6 +221,7 @@ test_defaults_applied(void **state)
     assert_int_equal(cfg->read_policy, SP_READ_REPLICA);
     assert_false(cfg->read_from_other_regions);
     assert_true(cfg->read_your_writes);
+    assert_int_equal(cfg->transaction_reads, SP_TXN_READS_PRIMARY);
     assert_int_equal(cfg->health_interval_ms, 1000);
     assert_int_equal(cfg->health_rise_checks, 3);
     assert_int_equal(cfg->max_replica_lag_ms, 5000);
@@ -238,7 +239,8 @@ test_replica_settings(void **state)
         "{\"listen\": \"127.0.0.1:6033\", \"users\": [{\"user\": \"app\", \"password\": \"p\"}],"
         " \"shards\": [{\"name\": \"s0\", \"primary\": {\"host\": \"127.0.0.1\", \"port\": 3311}}],"
         " \"read_policy\": \"primary\", \"read_from_other_regions\": true,"
-        " \"read_your_writes\": false, \"health_interval_ms\": 250, \"health_rise_checks\": 5,"
+        " \"read_your_writes\": false, \"transaction_reads\": \"replica\","
+        " \"health_interval_ms\": 250, \"health_rise_checks\": 5,"
         " \"max_replica_lag_ms\": 1500, \"monitor_user\": \"mon\"}";
     struct sp_config *cfg = NULL;
     struct sp_error err;
@@ -247,6 +249,7 @@ test_replica_settings(void **state)
     assert_int_equal(cfg->read_policy, SP_READ_PRIMARY);
     assert_true(cfg->read_from_other_regions);
     assert_false(cfg->read_your_writes);
+    assert_int_equal(cfg->transaction_reads, SP_TXN_READS_REPLICA);
     assert_int_equal(cfg->health_interval_ms, 250);
     assert_int_equal(cfg->health_rise_checks, 5);
     assert_int_equal(cfg->max_replica_lag_ms, 1500);
