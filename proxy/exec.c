@@ -309,8 +309,8 @@ exec_leg_complete(struct sp_leg *leg)
         return;
     }
     leg->state = SP_LEG_DONE;
-    if (ex->writes && !leg->on_replica) {
-        exec_route_note_write(s, leg->shard);
+    if (!leg->on_replica) {
+        exec_route_note_end(s, leg->shard, ex->writes, ex->commits);
     }
     leg->status = leg->tracker.status;
     leg->warnings = leg->tracker.warnings;
@@ -1063,8 +1063,9 @@ sp_exec_on_backend_error(struct sp_leg *leg, const char *reason)
      * while idle) is safe to replace for a statement without side effects.
      */
     /* A replica that failed may be down for good: the retry goes elsewhere. */
-    retry = !leg->got_bytes && ex->retryable && !leg->retried && !leg->from_held &&
-            (be->reused || leg->on_replica);
+    retry = !leg->got_bytes && ex->retryable && !leg->retried &&
+            ((!leg->from_held && (be->reused || leg->on_replica)) ||
+             (leg->from_held && leg->on_replica && !s->txn_wrote));
     if (retry) {
         if (leg->on_replica) {
             sp_pool_avoid(&s->worker->pool, be->endpoint);
@@ -1310,8 +1311,11 @@ exec_maybe_finish(struct sp_session *s)
  * it commits an open transaction first.
  */
 static bool
-exec_may_write(const struct sp_plan *plan, const struct sp_exec *ex)
+exec_may_write(const struct sp_plan *plan, const struct sp_exec *ex, uint8_t command)
 {
+    if (command != SP_COM_QUERY && command != SP_COM_STMT_EXECUTE) {
+        return false; /* prepare, database change, field list, statistics */
+    }
     switch (plan->stmt) {
     case SP_STMT_SELECT:
         return !plan->read_only;
@@ -1319,6 +1323,7 @@ exec_may_write(const struct sp_plan *plan, const struct sp_exec *ex)
     case SP_STMT_USE:
     case SP_STMT_EMPTY:
     case SP_STMT_ROLLBACK:
+    case SP_STMT_COMMIT: /* counts only after writes: see ex->commits */
         return false;
     case SP_STMT_SET:
     case SP_STMT_BEGIN:
@@ -1378,7 +1383,8 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
         exec_route_leaves_replicas(s, plan, command)) {
         exec_route_leave_replicas(s);
     }
-    ex->writes = exec_may_write(plan, ex);
+    ex->writes = exec_may_write(plan, ex, command);
+    ex->commits = plan->stmt == SP_STMT_COMMIT;
 
     ex->legs = sp_arena_alloc(&s->arena, plan->ntargets * sizeof(*ex->legs));
     if (ex->legs == NULL) {

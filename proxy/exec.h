@@ -162,6 +162,7 @@ struct sp_exec {
     bool replica_allowed;        /* a read that may run on a replica */
     bool replica_hinted;         /* a hint comment asked for a replica */
     bool writes;                 /* may change data: later reads must see it */
+    bool commits;                /* COMMIT: the writes before it become visible */
     struct sp_str use_db;        /* database to adopt when the command succeeds */
     uint16_t warnings;           /* summed over legs */
 

@@ -191,7 +191,21 @@ exec_route_node(struct sp_session *s, uint32_t shard, bool replica_allowed, bool
 }
 
 void
-exec_route_note_write(struct sp_session *s, uint32_t shard)
+exec_route_note_end(struct sp_session *s, uint32_t shard, bool wrote, bool committed)
 {
-    s->held[shard].wrote_ns = sp_clock_ns();
+    struct sp_held_backend *held = &s->held[shard];
+
+    /*
+     * A write inside a transaction becomes visible at its COMMIT, so that
+     * is stamped too. A COMMIT of a transaction that only read is not: it
+     * would keep the session's reads on the primary for nothing.
+     */
+    if (wrote || (committed && held->uncommitted)) {
+        held->wrote_ns = sp_clock_ns();
+    }
+    if (wrote) {
+        held->uncommitted = true;
+    } else if (committed) {
+        held->uncommitted = false;
+    }
 }

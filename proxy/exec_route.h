@@ -41,7 +41,10 @@ bool exec_route_leaves_replicas(const struct sp_session *s, const struct sp_plan
  */
 void exec_route_leave_replicas(struct sp_session *s);
 
-/* The session's write on SHARD's primary ended now: later reads must see it. */
-void exec_route_note_write(struct sp_session *s, uint32_t shard);
+/*
+ * A statement ended on SHARD's primary. After a write, or a COMMIT that
+ * follows writes, the session's later reads must see what it changed.
+ */
+void exec_route_note_end(struct sp_session *s, uint32_t shard, bool wrote, bool committed);
 
 #endif

@@ -650,7 +650,11 @@ sp_session_on_held_backend_closed(struct sp_session *s, struct sp_backend *be, c
         return;
     }
     held->backend = NULL;
-    held->lost = held->in_trans;
+    /*
+     * A transaction that has only read on a replica goes on elsewhere, with
+     * a new snapshot of that shard: nothing of it is lost.
+     */
+    held->lost = held->in_trans && !(sp_backend_node(be)->replica && !s->txn_wrote);
     held->in_trans = false;
     sp_pin_state_clear(&held->state);
     held->cursors = 0; /* their statements find out at their next fetch */

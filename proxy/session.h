@@ -52,6 +52,7 @@ struct sp_held_backend {
     bool lost;       /* closed while a transaction was open on it */
     uint32_t cursors; /* open cursors of prepared statements on it */
     uint64_t wrote_ns; /* sp_clock_ns() when the session's last write on the shard ended, or 0 */
+    bool uncommitted;  /* a write ran on the shard since the last COMMIT there */
 };
 
 struct sp_session {

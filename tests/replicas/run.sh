@@ -224,7 +224,7 @@ run_phase() {
         SP_PROXY_LOG="$proxy_log" SP_PROXY_PID=$proxy_pid SP_CONFIG="$config" \
         SP_CLUSTER_DIR="$WORK/cluster" SP_CLUSTER_SCRIPT="$CLUSTER" SP_RUNNER_PID=$$ \
         SP_READ_POLICY=$policy SP_READ_FROM_OTHER_REGIONS=$other_regions \
-        SP_TRANSACTION_READS=$transaction_reads \
+        SP_TRANSACTION_READS=$transaction_reads SP_PROXY_BIN="$PROXY" \
         SP_HEALTH_INTERVAL_MS=$HEALTH_INTERVAL_MS SP_MAX_REPLICA_LAG_MS=$MAX_REPLICA_LAG_MS \
         SP_HEALTH_RISE_CHECKS=$HEALTH_RISE_CHECKS \
             "$PYTHON" -m unittest -v "${filter[@]}" "$@"

@@ -1,14 +1,17 @@
 """With transaction_reads "replica", a transaction reads from replicas until its first write."""
 
+import os
+import subprocess
 import time
 import unittest
 
 import pymysql
 
+from replica_harness import sptest  # noqa: I001  (the harness puts sptest on the path)
 from replica_harness import (EU_REPLICAS, PRIMARIES, TABLE, TRANSACTION_READS, US_REPLICAS,
                              ReplicaTestCase, connect_proxy, execute, keys_on_shard, load_rows,
-                             measure_selects, mysql_error_code, query_all, row_value,
-                             wait_replicas_caught_up)
+                             measure_selects, mysql_error_code, query_all, row_value, start_server,
+                             stop_server, wait_all_readable, wait_replicas_caught_up)
 
 READS_PER_SHARD = 100
 ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION = 1792
@@ -104,6 +107,57 @@ class TransactionReadsTest(ReplicaTestCase):
         while query_all(conn, f"SELECT k FROM {TABLE} WHERE id = {key}") != [(key + 100,)]:
             self.assertLess(time.monotonic(), deadline, "the update never became visible")
             time.sleep(0.05)
+
+    def test_commit_after_only_reads_keeps_reads_on_replicas(self):
+        conn = self.connect(autocommit=True)
+        keys = self.keys[0]
+        # A transaction that read on the primary and wrote nothing...
+        execute(conn, "BEGIN")
+        self.assertEqual(query_all(conn, f"/* shardproxy: primary */ SELECT c FROM {TABLE}"
+                                         f" WHERE id = {keys[0]}"), [(row_value(keys[0]),)])
+        execute(conn, "COMMIT")
+
+        # ...leaves nothing that the next reads must wait for on a replica.
+        window = measure_selects(lambda: self.read_keys(conn, keys))
+        self.assertReadsOn(window, [EU_REPLICAS[0]], len(keys), PRIMARIES + US_REPLICAS)
+
+    def test_prepare_keeps_reads_on_replicas(self):
+        # COM_STMT_PREPARE runs on the default shard's primary and changes nothing there.
+        client = os.path.join(os.path.dirname(os.environ["SP_PROXY_BIN"]), "ps_client")
+        if not os.access(client, os.X_OK):
+            self.skipTest(f"{client} not built")
+        key = self.keys[0][0]
+        sql = f"SELECT c FROM {TABLE} WHERE id = ?"
+        value = str(key)
+        request = (f"query 1 {len(sql)} {READS_PER_SHARD}\n{sql}\n"
+                   f"param int {len(value)}\n{value}\n")
+        outcome = {}
+
+        def prepare_and_execute():
+            outcome["run"] = subprocess.run(
+                [client, sptest.HOST, str(sptest.PROXY_PORT), sptest.USER, sptest.PASSWORD,
+                 sptest.DATABASE], input=request.encode(), capture_output=True, timeout=60)
+
+        window = measure_selects(prepare_and_execute)
+        run = outcome["run"]
+        self.assertEqual(run.returncode, 0, run.stderr.decode(errors="replace"))
+        self.assertNotIn(b"error ", run.stdout)
+        self.assertEqual(run.stdout.count(row_value(key).encode()), READS_PER_SHARD)
+        self.assertReadsOn(window, [EU_REPLICAS[0]], READS_PER_SHARD, PRIMARIES + US_REPLICAS)
+
+    def test_replica_lost_inside_a_reading_transaction(self):
+        conn = self.connect(autocommit=True)
+        replica = EU_REPLICAS[0]
+        keys = self.keys[0][:5]
+        self.addCleanup(wait_all_readable)
+        self.addCleanup(start_server, replica)
+        execute(conn, "BEGIN")
+        self.read_keys(conn, keys)
+        stop_server(replica)
+        # The transaction only read, so it goes on elsewhere without an error.
+        self.read_keys(conn, keys)
+        execute(conn, "COMMIT")
+        self.read_keys(conn, keys)
 
     def test_read_only_transaction_refuses_writes(self):
         conn = self.connect(autocommit=True)
