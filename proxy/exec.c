@@ -1066,6 +1066,13 @@ sp_exec_on_backend_error(struct sp_leg *leg, const char *reason)
     retry = !leg->got_bytes && ex->retryable && !leg->retried &&
             ((!leg->from_held && (be->reused || leg->on_replica)) ||
              (leg->from_held && leg->on_replica && !s->txn_wrote));
+    /*
+     * A transaction's part on a replica only read (its first write moves
+     * it away), so its end can run anywhere: on a new connection, COMMIT
+     * and ROLLBACK end nothing and succeed.
+     */
+    retry = retry || (leg->on_replica && !leg->retried &&
+                      (ex->stmt == SP_STMT_COMMIT || ex->stmt == SP_STMT_ROLLBACK));
     if (retry) {
         if (leg->on_replica) {
             sp_pool_avoid(&s->worker->pool, be->endpoint);
