@@ -153,12 +153,51 @@ config_parse_field(struct config_loader *ld, const struct config_field *f, int t
     return SP_EINVAL;
 }
 
-/* Reports an unknown key and lists the keys that the object accepts. */
+/* The edit distance between A (ALEN bytes) and B, or a large number past 64 bytes. */
+static size_t
+config_edit_distance(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b), row[65], i, j;
+
+    if (alen > 64 || blen > 64) {
+        return SIZE_MAX;
+    }
+    for (j = 0; j <= blen; j++) {
+        row[j] = j;
+    }
+    for (i = 1; i <= alen; i++) {
+        size_t diag = row[0];
+
+        row[0] = i;
+        for (j = 1; j <= blen; j++) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diag + cost;
+
+            if (up + 1 < best) {
+                best = up + 1;
+            }
+            if (row[j - 1] + 1 < best) {
+                best = row[j - 1] + 1;
+            }
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[blen];
+}
+
+/*
+ * Reports an unknown key with the keys that the object accepts, or, when
+ * they are too many to list, with the closest one.
+ */
 static int
 config_fail_unknown_key(struct config_loader *ld, int key, const struct config_field *fields,
                         size_t nfields)
 {
     struct sp_str raw = sp_json_raw(ld->walk.doc, key);
+    const char *closest = NULL;
+    size_t best = SIZE_MAX;
     char valid[256];
     size_t used = 0;
     size_t i;
@@ -170,9 +209,28 @@ config_fail_unknown_key(struct config_loader *ld, int key, const struct config_f
 
         used += n > 0 ? (size_t)n : 0;
     }
+    if (used < sizeof(valid)) {
+        return sp_json_fail(&ld->walk, key, "unknown key \"%.*s\" (valid keys: %s)",
+                            raw.len > 64 ? 64 : (int)raw.len, raw.ptr, valid);
+    }
 
-    return sp_json_fail(&ld->walk, key, "unknown key \"%.*s\" (valid keys: %s)",
-                        raw.len > 64 ? 64 : (int)raw.len, raw.ptr, valid);
+    for (i = 0; i < nfields; i++) {
+        size_t d = config_edit_distance(raw.ptr, raw.len, fields[i].key);
+
+        if (d < best) {
+            best = d;
+            closest = fields[i].key;
+        }
+    }
+    if (closest != NULL && best <= 3) {
+        return sp_json_fail(&ld->walk, key,
+                            "unknown key \"%.*s\" (did you mean \"%s\"? README.md lists every "
+                            "key under Configuration)",
+                            raw.len > 64 ? 64 : (int)raw.len, raw.ptr, closest);
+    }
+    return sp_json_fail(&ld->walk, key,
+                        "unknown key \"%.*s\" (README.md lists every key under Configuration)",
+                        raw.len > 64 ? 64 : (int)raw.len, raw.ptr);
 }
 
 int

@@ -422,7 +422,8 @@ sp_config_check_shared_endpoints(struct config_loader *ld)
     /* Equal endpoints sort next to each other in document order. */
     for (i = 0; i < ld->nendpoints; i = j) {
         for (j = i + 1; j < ld->nendpoints && config_same_endpoint(&refs[i], &refs[j]); j++) {
-            if (refs[j].shard != refs[i].shard && (dup == NULL || refs[j].tok < dup->tok)) {
+            /* Within a shard too: a replica listed twice, or the primary as its own replica. */
+            if (dup == NULL || refs[j].tok < dup->tok) {
                 first = &refs[i];
                 dup = &refs[j];
             }
@@ -442,9 +443,11 @@ sp_config_check_shared_endpoints(struct config_loader *ld)
         sp_json_path_push_index(&ld->walk, dup->replica);
     }
     sp_json_fail(&ld->walk, dup->tok,
-                 "%s%s%s:%u is also used by %s; two shards must not share a server",
+                 "%s%s%s:%u is also used by %s; %s",
                  strchr(dup->endpoint->host, ':') != NULL ? "[" : "", dup->endpoint->host,
-                 strchr(dup->endpoint->host, ':') != NULL ? "]" : "", dup->endpoint->port, other);
+                 strchr(dup->endpoint->host, ':') != NULL ? "]" : "", dup->endpoint->port, other,
+                 dup->shard != first->shard ? "two shards must not share a server"
+                                            : "each server of a shard must be listed once");
     sp_json_path_pop(&ld->walk, 0);
     return SP_EINVAL;
 }

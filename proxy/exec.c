@@ -309,7 +309,8 @@ exec_leg_complete(struct sp_leg *leg)
         return;
     }
     leg->state = SP_LEG_DONE;
-    if (!leg->on_replica) {
+    /* A statement that never reached the shard (it was down) changed nothing there. */
+    if (!leg->on_replica && leg->statement_sent) {
         exec_route_note_end(s, leg->shard, ex->writes, ex->commits);
     }
     leg->status = leg->tracker.status;
@@ -839,6 +840,7 @@ exec_leg_next_step(struct sp_leg *leg)
             break;
         }
         leg->state = SP_LEG_RUNNING;
+        leg->statement_sent = true;
         sp_response_tracker_init(&leg->tracker, mode, false);
         if (leg->command == SP_COM_STMT_EXECUTE) {
             rc = exec_send_execute(leg);

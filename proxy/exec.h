@@ -100,6 +100,7 @@ struct sp_leg {
     struct sp_response_tracker tracker;
 
     bool got_bytes;              /* a response byte to the statement arrived */
+    bool statement_sent;         /* the statement itself went out, not only presteps */
     bool forward_header;         /* this leg streams the column definitions */
     bool was_in_trans;           /* its held backend had a transaction open */
     bool commit_only;            /* sends COMMIT for an implicit commit elsewhere */

@@ -54,8 +54,9 @@ enum monitor_primary_state {
 };
 
 struct monitor_shard {
-    pthread_mutex_t lock;       /* guards ring */
+    pthread_mutex_t lock;       /* guards ring and server_id */
     struct sp_gtid_ring ring;   /* the primary's positions, oldest first */
+    unsigned long server_id;    /* the primary's @@server_id, 0 until read */
 };
 
 /* One node's thread and what it remembers between checks. */
@@ -108,6 +109,7 @@ enum monitor_column {
     MONITOR_COL_SQL_ERRNO,
     MONITOR_COL_SQL_ERROR,
     MONITOR_COL_SECONDS_BEHIND,
+    MONITOR_COL_MASTER_SERVER_ID,
     MONITOR_NCOLUMNS
 };
 
@@ -122,17 +124,17 @@ static const char *const monitor_status_sql[] = {
 };
 
 static const char *const monitor_primary_sql[] = {
-    [MONITOR_MARIADB] = "SELECT @@gtid_binlog_pos, @@read_only",
-    [MONITOR_MYSQL] = "SELECT NULL, @@read_only",
+    [MONITOR_MARIADB] = "SELECT @@gtid_binlog_pos, @@read_only, @@server_id",
+    [MONITOR_MYSQL] = "SELECT NULL, @@read_only, @@server_id",
 };
 
 static const char *const monitor_column_names[][MONITOR_NCOLUMNS] = {
     [MONITOR_MARIADB] = {"Slave_IO_Running", "Slave_SQL_Running", "Last_IO_Errno",
                          "Last_IO_Error", "Last_SQL_Errno", "Last_SQL_Error",
-                         "Seconds_Behind_Master"},
+                         "Seconds_Behind_Master", "Master_Server_Id"},
     [MONITOR_MYSQL] = {"Replica_IO_Running", "Replica_SQL_Running", "Last_IO_Errno",
                        "Last_IO_Error", "Last_SQL_Errno", "Last_SQL_Error",
-                       "Seconds_Behind_Source"},
+                       "Seconds_Behind_Source", "Source_Server_Id"},
 };
 
 /*
@@ -152,6 +154,7 @@ struct monitor_slave_status {
     char sql_error[MONITOR_ERROR_TEXT_MAX];
     bool has_seconds_behind;    /* false when the server shows NULL */
     uint64_t seconds_behind;
+    unsigned long master_server_id; /* of the server it replicates from, 0 if unknown */
     bool has_gtid;              /* false on MySQL */
     struct sp_gtid_pos gtid;    /* @@gtid_slave_pos */
 };
@@ -325,7 +328,7 @@ monitor_read_primary(struct monitor_node *mn, char *reason, size_t len)
     }
     row = mysql_fetch_row(res);
     lengths = mysql_fetch_lengths(res);
-    if (row == NULL || lengths == NULL || mysql_num_fields(res) != 2 || row[1] == NULL) {
+    if (row == NULL || lengths == NULL || mysql_num_fields(res) != 3 || row[1] == NULL) {
         snprintf(reason, len, "unexpected result of %s", monitor_primary_sql[mn->flavor]);
         mysql_free_result(res);
         monitor_disconnect(mn);
@@ -340,6 +343,13 @@ monitor_read_primary(struct monitor_node *mn, char *reason, size_t len)
                      row[0] != NULL ? row[0] : "");
             state = MONITOR_PRIMARY_BAD_GTID;
         }
+    }
+    if (row[2] != NULL) {
+        struct monitor_shard *shard = &mn->monitor->shards[mn->node->shard];
+
+        pthread_mutex_lock(&shard->lock);
+        shard->server_id = strtoul(row[2], NULL, 10);
+        pthread_mutex_unlock(&shard->lock);
     }
     if (state == MONITOR_PRIMARY_OK && strcmp(row[1], "0") != 0) {
         snprintf(reason, len, "read_only=%s", row[1]);
@@ -465,6 +475,8 @@ monitor_decode_status(MYSQL_ROW row, const int *index, struct monitor_slave_stat
     v = monitor_cell(row, index, MONITOR_COL_SECONDS_BEHIND);
     st->has_seconds_behind = v != NULL;
     st->seconds_behind = v != NULL ? strtoull(v, NULL, 10) : 0;
+    v = monitor_cell(row, index, MONITOR_COL_MASTER_SERVER_ID);
+    st->master_server_id = v != NULL ? strtoul(v, NULL, 10) : 0;
 }
 
 /* Reads @@gtid_slave_pos into ST. Fills REASON on failure. */
@@ -544,8 +556,26 @@ monitor_read_status(struct monitor_node *mn, struct monitor_slave_status *st, ch
  * whose SQL thread is stopped is still fresh while nothing is written.
  */
 static bool
-monitor_replication_failed(const struct monitor_slave_status *st, struct monitor_verdict *v)
+monitor_replication_failed(struct monitor_node *mn, const struct monitor_slave_status *st,
+                           struct monitor_verdict *v)
 {
+    struct monitor_shard *shard = &mn->monitor->shards[mn->node->shard];
+    unsigned long primary_id;
+
+    pthread_mutex_lock(&shard->lock);
+    primary_id = shard->server_id;
+    pthread_mutex_unlock(&shard->lock);
+    /*
+     * A replica of another server would answer with another shard's rows.
+     * The server id is compared, not the address, which may differ from
+     * the one the proxy uses. 0 means not known yet, or not connected.
+     */
+    if (primary_id != 0 && st->master_server_id != 0 && primary_id != st->master_server_id) {
+        snprintf(v->reason, sizeof(v->reason),
+                 "replicates server_id %lu, not the shard's primary (server_id %lu)",
+                 st->master_server_id, primary_id);
+        return true;
+    }
     if (!st->io_running && st->io_errno != 0) {
         snprintf(v->reason, sizeof(v->reason), "replication stopped: IO thread error %lu: %s",
                  st->io_errno, st->io_error);
@@ -651,7 +681,7 @@ monitor_judge_replica(struct monitor_node *mn, struct monitor_verdict *v)
                  error);
         return;
     }
-    if (monitor_replication_failed(&st, v)) {
+    if (monitor_replication_failed(mn, &st, v)) {
         return;
     }
     monitor_judge_lag(mn, &st, v);

@@ -175,9 +175,12 @@ lexer_skip(struct sp_lexer *lexer)
             || (*p == '-' && end - p >= 2 && p[1] == '-'
                 && (end - p == 2 || lexer_is_space((unsigned char)p[2])
                     || (unsigned char)p[2] < 0x20))) {
+            const char *body = p + (*p == '#' ? 1 : 2);
+
             while (p < end && *p != '\n') {
                 p++;
             }
+            lexer_read_hint(lexer, body, p > body && p[-1] == '\r' ? p - 1 : p);
             continue;
         }
 

@@ -48,8 +48,9 @@ struct sp_token {
 };
 
 /*
- * A plain comment whose whole text is "shardproxy: primary" or
- * "shardproxy: replica", anywhere in a statement, chooses where a read goes.
+ * A comment (not an executable one) whose whole text is "shardproxy:
+ * primary" or "shardproxy: replica", anywhere in a statement, chooses
+ * where a read goes.
  */
 enum sp_route_hint {
     SP_HINT_NONE,

@@ -15,6 +15,8 @@
 #   other_regions  read_from_other_regions true
 #   transactions   transaction_reads "replica": a transaction reads from
 #                                         replicas until its first write
+#   crossed        the config lists each shard's eu replica under the other
+#                                         shard: the monitor must refuse them
 #
 # Every proxy uses health_interval_ms 200, max_replica_lag_ms 1000 and
 # health_rise_checks 2. After each phase the proxy gets SIGTERM and must
@@ -33,12 +35,14 @@ readonly HEALTH_INTERVAL_MS=200
 readonly MAX_REPLICA_LAG_MS=1000
 readonly HEALTH_RISE_CHECKS=2
 
-# Phase name, read_policy, read_from_other_regions, transaction_reads, test modules.
+# Phase name, read_policy, read_from_other_regions, transaction_reads, layout
+# (normal, or crossed: the eu replicas swapped between the shards), test modules.
 readonly PHASES=(
-    "replica replica false primary test_routing test_writes test_retry test_read_your_writes test_lag test_failover"
-    "primary primary false primary test_policy_primary"
-    "other_regions replica true primary test_other_regions"
-    "transactions replica false replica test_transaction_reads"
+    "replica replica false primary normal test_routing test_writes test_retry test_read_your_writes test_lag test_failover"
+    "primary primary false primary normal test_policy_primary"
+    "other_regions replica true primary normal test_other_regions"
+    "transactions replica false replica normal test_transaction_reads"
+    "crossed replica false primary crossed test_crossed"
 )
 
 die() {
@@ -114,8 +118,14 @@ SP_CLUSTER_BINLOG=1 "$CLUSTER" start "$WORK/cluster" "$p0" "$p1" "$eu0" "$eu1" "
 "$CLUSTER" replicate "$WORK/cluster" "$p0" "$eu0" "$us0"
 "$CLUSTER" replicate "$WORK/cluster" "$p1" "$eu1" "$us1"
 
-# write_config FILE READ_POLICY READ_FROM_OTHER_REGIONS
+# write_config FILE READ_POLICY READ_FROM_OTHER_REGIONS TRANSACTION_READS LAYOUT
 write_config() {
+    local eu_of_s0=$eu0 eu_of_s1=$eu1
+
+    if [[ "$5" == crossed ]]; then
+        eu_of_s0=$eu1
+        eu_of_s1=$eu0
+    fi
     cat >"$1" <<JSON
 {
   "listen": "127.0.0.1:$proxy_port",
@@ -124,10 +134,10 @@ write_config() {
   "users": [{"user": "app", "password": "app-pass"}],
   "shards": [
     {"name": "s0", "primary": {"host": "127.0.0.1", "port": $p0},
-     "replicas": [{"host": "127.0.0.1", "port": $eu0, "region": "eu"},
+     "replicas": [{"host": "127.0.0.1", "port": $eu_of_s0, "region": "eu"},
                   {"host": "127.0.0.1", "port": $us0, "region": "us"}]},
     {"name": "s1", "primary": {"host": "127.0.0.1", "port": $p1},
-     "replicas": [{"host": "127.0.0.1", "port": $eu1, "region": "eu"},
+     "replicas": [{"host": "127.0.0.1", "port": $eu_of_s1, "region": "eu"},
                   {"host": "127.0.0.1", "port": $us1, "region": "us"}]}
   ],
   "default_shard": "s0",
@@ -182,18 +192,18 @@ check_sanitizer_reports() {
     fi
 }
 
-# run_phase NAME READ_POLICY READ_FROM_OTHER_REGIONS TRANSACTION_READS MODULE...
+# run_phase NAME READ_POLICY READ_FROM_OTHER_REGIONS TRANSACTION_READS LAYOUT MODULE...
 # Starts a proxy with the phase's config, runs the modules and stops the
 # proxy. Returns 1 when a test, the stop or the sanitizer check failed.
 run_phase() {
-    local name=$1 policy=$2 other_regions=$3 transaction_reads=$4
-    shift 4
+    local name=$1 policy=$2 other_regions=$3 transaction_reads=$4 layout=$5
+    shift 5
     local config="$WORK/proxy-$name.json"
     local failed=0 rc=0
     local filter=()
 
     proxy_log="$WORK/proxy-$name.log"
-    write_config "$config" "$policy" "$other_regions" "$transaction_reads"
+    write_config "$config" "$policy" "$other_regions" "$transaction_reads" "$layout"
     echo "run.sh: phase $name: read_policy=$policy read_from_other_regions=$other_regions" \
         "transaction_reads=$transaction_reads"
 
@@ -224,7 +234,7 @@ run_phase() {
         SP_PROXY_LOG="$proxy_log" SP_PROXY_PID=$proxy_pid SP_CONFIG="$config" \
         SP_CLUSTER_DIR="$WORK/cluster" SP_CLUSTER_SCRIPT="$CLUSTER" SP_RUNNER_PID=$$ \
         SP_READ_POLICY=$policy SP_READ_FROM_OTHER_REGIONS=$other_regions \
-        SP_TRANSACTION_READS=$transaction_reads SP_PROXY_BIN="$PROXY" \
+        SP_TRANSACTION_READS=$transaction_reads SP_PROXY_BIN="$PROXY" SP_LAYOUT=$layout \
         SP_HEALTH_INTERVAL_MS=$HEALTH_INTERVAL_MS SP_MAX_REPLICA_LAG_MS=$MAX_REPLICA_LAG_MS \
         SP_HEALTH_RISE_CHECKS=$HEALTH_RISE_CHECKS \
             "$PYTHON" -m unittest -v "${filter[@]}" "$@"

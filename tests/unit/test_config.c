@@ -380,6 +380,17 @@ static const struct invalid_case invalid_cases[] = {
     {"unknown-key.json",
      "5:68: shards[0]: unknown key \"weight\" (valid keys: name, primary, replicas, hash_range)"},
     {"duplicate-key.json", "9:3: duplicate key \"listen\""},
+    {"replica-twice.json",
+     "6:56: shards[0].replicas[1]: 127.0.0.1:3321 is also used by shards[0].replicas[0]; each "
+     "server of a shard must be listed once"},
+    {"replica-is-primary.json",
+     "6:19: shards[0].replicas[0]: 127.0.0.1:3311 is also used by shards[0].primary; each server "
+     "of a shard must be listed once"},
+    {"top-key-typo.json",
+     "8:26: unknown key \"read_polcy\" (did you mean \"read_policy\"? README.md lists every key "
+     "under Configuration)"},
+    {"top-key-unknown.json",
+     "8:26: unknown key \"shard_count\" (README.md lists every key under Configuration)"},
     {"duplicate-shard-name.json",
      "6:14: shards[1].name: duplicate shard name \"s0\" (also shards[0])"},
     {"unknown-default-shard.json", "8:20: default_shard: unknown shard \"s9\""},
