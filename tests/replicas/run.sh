@@ -38,7 +38,7 @@ readonly HEALTH_RISE_CHECKS=2
 # Phase name, read_policy, read_from_other_regions, transaction_reads, layout
 # (normal, or crossed: the eu replicas swapped between the shards), test modules.
 readonly PHASES=(
-    "replica replica false primary normal test_routing test_writes test_retry test_read_your_writes test_lag test_failover"
+    "replica replica false primary normal test_routing test_writes test_retry test_read_your_writes test_lag test_failover test_primary_down"
     "primary primary false primary normal test_policy_primary"
     "other_regions replica true primary normal test_other_regions"
     "transactions replica false replica normal test_transaction_reads"
