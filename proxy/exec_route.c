@@ -1,10 +1,12 @@
 /*
- * Which server a leg runs on: the shard's primary, or one of its
- * replicas for a read that may go there.
+ * Read routing: the choice of the server a leg runs on, the shard's
+ * primary or one of its replicas.
  *
- * A read goes to a replica only outside a transaction, when the router
- * found it free of locking clauses and side effects, and when the policy
- * or a hint comment allows it. Among the replicas that the health monitor
+ * A read goes to a replica when the router found it free of locking
+ * clauses and side effects, and the policy or a hint comment allows it.
+ * Inside a transaction, that holds only until the transaction's first
+ * write, and only for READ ONLY transactions or with transaction_reads
+ * "replica". Among the replicas that the health monitor
  * marks readable, those in the proxy's region come first. The others come
  * next, if the config allows. Within a group, the replica with the fewest
  * requests in flight from this worker wins. With read_your_writes, a

@@ -566,7 +566,7 @@ monitor_replication_failed(struct monitor_node *mn, const struct monitor_slave_s
     primary_id = shard->server_id;
     pthread_mutex_unlock(&shard->lock);
     /*
-     * A replica of another server would answer with another shard's rows.
+     * A replica of another server would return another shard's rows.
      * The server id is compared, not the address, which may differ from
      * the one the proxy uses. 0 means not known yet, or not connected.
      */
@@ -645,7 +645,7 @@ monitor_judge_lag(struct monitor_node *mn, const struct monitor_slave_status *st
         /*
          * The primary is not being sampled (it is unreachable) and the
          * replica's IO thread has nothing to measure against: the replica
-         * still holds everything the primary sent it, so it keeps serving
+         * still contains everything the primary sent it, so it keeps serving
          * reads rather than leave none to serve them.
          */
         v->healthy = true;
