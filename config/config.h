@@ -89,13 +89,13 @@ enum sp_transaction_mode {
     SP_TRANSACTION_SINGLE  /* a statement that would reach a second shard gets an ERR */
 };
 
-/* Where the reads of a transaction go before its first write. */
+/* The destination of a transaction's reads before its first write. */
 enum sp_transaction_reads {
     SP_TXN_READS_PRIMARY, /* the primary, as every statement of a transaction */
     SP_TXN_READS_REPLICA  /* replicas, as reads outside transactions; the first write moves it */
 };
 
-/* Where a read that may go to a replica goes when no hint names a choice. */
+/* The destination of a read that may use a replica, when no hint comment chooses. */
 enum sp_read_policy {
     SP_READ_REPLICA, /* a healthy replica, else the primary */
     SP_READ_PRIMARY  /* the primary */

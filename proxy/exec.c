@@ -432,10 +432,10 @@ exec_leg_prestep_done(struct sp_leg *leg)
 }
 
 /*
- * A read on a replica that failed before any of its response reached the
- * client runs once more elsewhere: on another replica or the primary when
- * the replica is going away, on the primary when the replica's schema is
- * behind (its answer is the one a server would give).
+ * Runs a replica read again elsewhere when it failed before any of its
+ * response reached the client. A replica that is going away sends it to
+ * another replica or the primary. A schema error (the replica may be
+ * behind) sends it to the primary, whose reply is the one a server gives.
  */
 static bool
 exec_replica_retry_on_err(struct sp_leg *leg, const uint8_t *payload, size_t len)
@@ -1320,26 +1320,15 @@ exec_maybe_finish(struct sp_session *s)
  * it commits an open transaction first.
  */
 static bool
-exec_may_write(const struct sp_plan *plan, const struct sp_exec *ex, uint8_t command)
+exec_may_write(const struct sp_session *s, const struct sp_plan *plan, const struct sp_exec *ex,
+               uint8_t command)
 {
-    if (command != SP_COM_QUERY && command != SP_COM_STMT_EXECUTE) {
-        return false; /* prepare, database change, field list, statistics */
-    }
-    switch (plan->stmt) {
-    case SP_STMT_SELECT:
-        return !plan->read_only;
-    case SP_STMT_SHOW:
-    case SP_STMT_USE:
-    case SP_STMT_EMPTY:
-    case SP_STMT_ROLLBACK:
-    case SP_STMT_COMMIT: /* counts only after writes: see ex->commits */
-        return false;
-    case SP_STMT_SET:
-    case SP_STMT_BEGIN:
-        return ex->in_trans || ex->commit_first || plan->implicit_commit;
-    default:
+    if (exec_route_changes_data(s, plan, command)) {
         return true;
     }
+    /* A COMMIT counts only after writes: see ex->commits. */
+    return (plan->stmt == SP_STMT_SET || plan->stmt == SP_STMT_BEGIN) &&
+           (ex->in_trans || ex->commit_first || plan->implicit_commit);
 }
 
 void
@@ -1389,10 +1378,10 @@ sp_exec_start(struct sp_session *s, const struct sp_plan *plan, uint8_t command)
     ex->replica_allowed = exec_route_replica_allowed(s, plan, command);
     ex->replica_hinted = plan->hint == SP_HINT_REPLICA;
     if (!ex->replica_allowed && !s->txn_wrote && exec_route_in_transaction(s) &&
-        exec_route_leaves_replicas(s, plan, command)) {
+        exec_route_changes_data(s, plan, command)) {
         exec_route_leave_replicas(s);
     }
-    ex->writes = exec_may_write(plan, ex, command);
+    ex->writes = exec_may_write(s, plan, ex, command);
     ex->commits = plan->stmt == SP_STMT_COMMIT;
 
     ex->legs = sp_arena_alloc(&s->arena, plan->ntargets * sizeof(*ex->legs));

@@ -70,13 +70,13 @@ exec_route_in_transaction(const struct sp_session *s)
 }
 
 bool
-exec_route_leaves_replicas(const struct sp_session *s, const struct sp_plan *plan, uint8_t command)
+exec_route_changes_data(const struct sp_session *s, const struct sp_plan *plan, uint8_t command)
 {
     if (command != SP_COM_QUERY && command != SP_COM_STMT_EXECUTE) {
-        return false;
+        return false; /* prepare, database change, field list, statistics */
     }
     if (s->pending_savepoint != 0) {
-        return false; /* savepoints go to the transaction's connections, wherever they are */
+        return false;
     }
     switch (plan->stmt) {
     case SP_STMT_SELECT:

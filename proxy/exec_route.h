@@ -28,15 +28,16 @@ uint32_t exec_route_node(struct sp_session *s, uint32_t shard, bool replica_allo
 bool exec_route_in_transaction(const struct sp_session *s);
 
 /*
- * Whether PLAN, inside a transaction that read from replicas so far, is a
- * statement that needs the primaries from now on (a write, a locking read).
+ * Whether PLAN, run as COMMAND, may change data by itself: a write, DDL, a
+ * locking read or a read with side effects. SET, BEGIN, COMMIT, ROLLBACK,
+ * savepoints, SHOW and USE do not.
  */
-bool exec_route_leaves_replicas(const struct sp_session *s, const struct sp_plan *plan,
-                                uint8_t command);
+bool exec_route_changes_data(const struct sp_session *s, const struct sp_plan *plan,
+                             uint8_t command);
 
 /*
- * Moves the session's transaction to the primaries: closes the replica
- * connections it holds (their part of it only read) and sends its later
+ * Moves the session's transaction to the primaries. Closes the replica
+ * connections of the transaction, which only read, and sends its later
  * reads to primaries.
  */
 void exec_route_leave_replicas(struct sp_session *s);

@@ -127,8 +127,8 @@ session_adjust_plan(struct sp_session *s, struct sp_plan *plan, struct sp_str sq
 
     if (plan->multi_statement && sp_sqlps_sets_autocommit(sql)) {
         /*
-         * The backends must stay in autocommit mode, and the proxy keeps
-         * the session's mode only from a SET it can answer by itself.
+         * The backends must stay in autocommit mode, and the proxy tracks
+         * the session's mode only from a SET that it replies to itself.
          */
         s->plan_error = "SET autocommit in a text of several statements is not supported: send "
                         "it as a statement of its own";

@@ -84,8 +84,8 @@ static const struct sp_keyword scan_session_functions[] = {
 };
 
 /*
- * Functions that change state or answer for one server: a read that calls
- * one cannot go to a replica. Sequences, user locks and replication waits.
+ * Functions that change state or return a value of one server (sequences,
+ * user locks, replication waits). A read that calls one stays on the primary.
  */
 static const struct sp_keyword scan_primary_functions[] = {
     SP_KEYWORD("NEXTVAL"),       SP_KEYWORD("LASTVAL"),       SP_KEYWORD("SETVAL"),

@@ -538,9 +538,9 @@ sqlps_session_target(struct sp_token_cursor *c, struct sp_str *name)
         return true;
     }
     /*
-     * NOTE: SET TRANSACTION without SESSION sets the next transaction only;
-     * it is not tracked, so it pins on every shard, and a shard that the next
-     * transaction does not reach keeps it for its own next one.
+     * NOTE: SET TRANSACTION without SESSION sets the next transaction only.
+     * It is not tracked, so it pins on every shard. A shard that the next
+     * transaction does not reach keeps it for its own next transaction.
      */
     if (SP_TOKEN_IS(&c->tok, "SESSION") || SP_TOKEN_IS(&c->tok, "LOCAL")) {
         sp_token_cursor_advance(c);

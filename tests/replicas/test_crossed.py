@@ -1,4 +1,4 @@
-"""A replica listed under the wrong shard is refused: it would answer with the other shard's rows."""
+"""A replica listed under the wrong shard gets no reads, because it would return another shard's rows."""
 
 import os
 import unittest

@@ -166,7 +166,7 @@ class TransactionReadsTest(ReplicaTestCase):
         self.read_keys(conn, [key])
         with self.assertRaises(pymysql.MySQLError) as caught:
             execute(conn, f"UPDATE {TABLE} SET k = 0 WHERE id = {key}")
-        # The server's own answer for a write in a READ ONLY transaction, not a replica's 1290.
+        # The server's error for a write in a READ ONLY transaction, not a replica's 1290.
         self.assertEqual(mysql_error_code(caught.exception),
                          ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION)
         execute(conn, "ROLLBACK")
